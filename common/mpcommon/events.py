@@ -1,0 +1,171 @@
+"""The event contract: Kafka topic names and versioned JSON event schemas.
+
+This module is the single home of the event definitions (docs/events.md renders the
+same facts for humans). Producers build events with the ``*_event`` functions;
+consumers check them with :func:`validate_event`, and send anything invalid to the
+topic's dead-letter topic.
+
+Every event is a JSON object with ``"v": 1``. Listing events are keyed by listing id
+(so one listing's events stay ordered in one partition) and carry a per-listing
+``version`` that increases on every change: consumers apply an event only if its
+version is newer than what they have (idempotent, order-safe).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+TOPIC_LISTINGS = "listings"
+TOPIC_PAGE_VIEWS = "page-views"
+DEAD_LETTER_SUFFIX = ".dlq"
+ALL_TOPICS = (TOPIC_LISTINGS, TOPIC_PAGE_VIEWS)
+
+LISTING_CREATED = "listing.created"
+LISTING_UPDATED = "listing.updated"
+LISTING_DELETED = "listing.deleted"
+PAGE_VIEWED = "page.viewed"
+LISTING_EVENT_TYPES = (LISTING_CREATED, LISTING_UPDATED, LISTING_DELETED)
+
+# JSON Schema (draft 2020-12) of each event type; documentation and validation in one.
+LISTING_DOCUMENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": [
+        "id", "title", "description", "price", "category", "condition", "status",
+        "seller", "view_count", "created_at", "updated_at", "version",
+    ],
+    "properties": {
+        "id": {"type": "integer"},
+        "title": {"type": "string", "maxLength": 120},
+        "description": {"type": "string", "maxLength": 5000},
+        "price": {"type": "string", "pattern": r"^\d{1,7}\.\d{2}$"},
+        "category": {
+            "type": "object",
+            "required": ["slug", "name"],
+            "properties": {"slug": {"type": "string"}, "name": {"type": "string"}},
+        },
+        "condition": {"type": "string"},
+        "status": {"enum": ["active", "sold", "withdrawn"]},
+        "seller": {
+            "type": "object",
+            "required": ["id", "username"],
+            "properties": {
+                "id": {"type": "integer"},
+                "username": {"type": "string"},
+                "display_name": {"type": "string"},
+            },
+        },
+        "view_count": {"type": "integer", "minimum": 0},
+        "created_at": {"type": "string"},
+        "updated_at": {"type": "string"},
+        "version": {"type": "integer", "minimum": 1},
+    },
+}
+
+LISTING_EVENT_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "Listing event (topic 'listings', key = listing id)",
+    "type": "object",
+    "required": ["v", "type", "event_id", "occurred_at", "listing_id", "version", "listing"],
+    "properties": {
+        "v": {"const": SCHEMA_VERSION},
+        "type": {"enum": list(LISTING_EVENT_TYPES)},
+        "event_id": {"type": "string"},
+        "occurred_at": {"type": "string"},
+        "listing_id": {"type": "integer"},
+        "version": {"type": "integer", "minimum": 1},
+        # The whole listing document; null only for listing.deleted.
+        "listing": {"anyOf": [LISTING_DOCUMENT_SCHEMA, {"type": "null"}]},
+    },
+}
+
+PAGE_VIEW_EVENT_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "Page view event (topic 'page-views', key = listing id)",
+    "type": "object",
+    "required": ["v", "type", "event_id", "user_id", "listing_id", "viewed_at"],
+    "properties": {
+        "v": {"const": SCHEMA_VERSION},
+        "type": {"const": PAGE_VIEWED},
+        "event_id": {"type": "string"},
+        "user_id": {"type": ["integer", "null"]},
+        "listing_id": {"type": "integer"},
+        "viewed_at": {"type": "string"},
+    },
+}
+
+SCHEMAS_BY_TOPIC = {TOPIC_LISTINGS: LISTING_EVENT_SCHEMA, TOPIC_PAGE_VIEWS: PAGE_VIEW_EVENT_SCHEMA}
+
+
+class InvalidEvent(ValueError):
+    """The message is not a valid event of its topic (a poison message)."""
+
+
+def dead_letter_topic(topic: str) -> str:
+    return topic + DEAD_LETTER_SUFFIX
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+def listing_event(
+    event_type: str, listing_id: int, version: int, listing: dict | None, *,
+    event_id: str | None = None, occurred_at: str | None = None,
+) -> dict[str, Any]:
+    """Build a listing event; ``listing`` is the full document (None when deleted)."""
+    if event_type not in LISTING_EVENT_TYPES:
+        raise ValueError(f"unknown listing event type {event_type!r}")
+    return {
+        "v": SCHEMA_VERSION,
+        "type": event_type,
+        "event_id": event_id or uuid.uuid4().hex,
+        "occurred_at": occurred_at or _now(),
+        "listing_id": listing_id,
+        "version": version,
+        "listing": listing,
+    }
+
+
+def page_view_event(listing_id: int, user_id: int | None, *, viewed_at: str | None = None) -> dict:
+    """Build a page-view event for one listing detail view."""
+    return {
+        "v": SCHEMA_VERSION,
+        "type": PAGE_VIEWED,
+        "event_id": uuid.uuid4().hex,
+        "user_id": user_id,
+        "listing_id": listing_id,
+        "viewed_at": viewed_at or _now(),
+    }
+
+
+def encode(event: dict) -> bytes:
+    return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def decode(topic: str, raw: bytes | None) -> dict:
+    """Parse and validate one message of ``topic``; raise :class:`InvalidEvent` if bad."""
+    try:
+        event = json.loads(raw or b"")
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidEvent(f"not JSON: {exc}") from exc
+    validate_event(topic, event)
+    return event
+
+
+def validate_event(topic: str, event: Any) -> None:
+    import jsonschema
+
+    schema = SCHEMAS_BY_TOPIC.get(topic)
+    if schema is None:
+        raise InvalidEvent(f"no schema for topic {topic!r}")
+    try:
+        jsonschema.validate(event, schema)
+    except jsonschema.ValidationError as exc:
+        raise InvalidEvent(exc.message) from exc
+    if event["type"] != LISTING_DELETED and topic == TOPIC_LISTINGS and event["listing"] is None:
+        raise InvalidEvent("listing document missing")

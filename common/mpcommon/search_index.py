@@ -1,0 +1,73 @@
+"""The search index definition: alias, settings, mapping and the listing document.
+
+The batch indexer writes documents through :data:`LISTINGS_ALIAS` and the experience
+API queries the same alias, so a full re-index can build a new concrete index and swap
+the alias atomically (no downtime). Field names used by queries live here too.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+LISTINGS_ALIAS = "listings"
+INDEX_PREFIX = "listings-v1-"
+
+_text_with_keyword = {
+    "type": "text",
+    "analyzer": "english",
+    "fields": {"raw": {"type": "keyword", "ignore_above": 256}},
+}
+
+LISTINGS_SETTINGS = {"number_of_shards": 1, "number_of_replicas": 0}
+
+LISTINGS_MAPPING = {
+    "dynamic": "strict",
+    "properties": {
+        "id": {"type": "long"},
+        "title": _text_with_keyword,
+        "description": {"type": "text", "analyzer": "english"},
+        "category": {"type": "keyword"},
+        "category_name": _text_with_keyword,
+        "condition": {"type": "keyword"},
+        "status": {"type": "keyword"},
+        "price": {"type": "scaled_float", "scaling_factor": 100},
+        "seller_id": {"type": "long"},
+        "seller_name": _text_with_keyword,
+        "created_at": {"type": "date"},
+        "updated_at": {"type": "date"},
+        "views": {"type": "long"},
+        "version": {"type": "long"},
+    },
+}
+
+
+def new_index_name(now: datetime | None = None) -> str:
+    """A fresh concrete index name, e.g. ``listings-v1-20261121t070000123456``."""
+    now = now or datetime.now(UTC)
+    return INDEX_PREFIX + now.strftime("%Y%m%dt%H%M%S%f")
+
+
+def listing_document(listing: dict) -> dict:
+    """The search document of a listing (as carried by listing events / models-api).
+
+    It holds everything a results page shows, so a search needs no further calls.
+    """
+    seller = listing["seller"]
+    category = listing["category"]
+    return {
+        "id": listing["id"],
+        "title": listing["title"],
+        "description": listing["description"],
+        "category": category["slug"],
+        "category_name": category["name"],
+        "condition": listing["condition"],
+        "status": listing["status"],
+        "price": float(Decimal(str(listing["price"]))),
+        "seller_id": seller["id"],
+        "seller_name": seller.get("display_name") or seller["username"],
+        "created_at": listing["created_at"],
+        "updated_at": listing["updated_at"],
+        "views": listing.get("view_count", 0),
+        "version": listing["version"],
+    }

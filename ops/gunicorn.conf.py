@@ -1,0 +1,17 @@
+"""gunicorn settings shared by every Django service (overridable by environment)."""
+
+import multiprocessing
+import os
+
+workers = int(os.environ.get("GUNICORN_WORKERS", min(4, multiprocessing.cpu_count() + 1)))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_class = "gthread"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 10
+keepalive = 5
+# Access lines come from mpcommon's AccessLogMiddleware (JSON with the request ID).
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+max_requests = 5000
+max_requests_jitter = 500
