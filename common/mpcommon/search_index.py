@@ -34,6 +34,8 @@ LISTINGS_MAPPING = {
         "price": {"type": "scaled_float", "scaling_factor": 100},
         "seller_id": {"type": "long"},
         "seller_name": _text_with_keyword,
+        # The username completes the seller of a result card ({"id", "username", "display_name"}).
+        "seller_username": {"type": "keyword"},
         "created_at": {"type": "date"},
         "updated_at": {"type": "date"},
         "views": {"type": "long"},
@@ -66,6 +68,7 @@ def listing_document(listing: dict) -> dict:
         "price": float(Decimal(str(listing["price"]))),
         "seller_id": seller["id"],
         "seller_name": seller.get("display_name") or seller["username"],
+        "seller_username": seller["username"],
         "created_at": listing["created_at"],
         "updated_at": listing["updated_at"],
         "views": listing.get("view_count", 0),
