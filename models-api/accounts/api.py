@@ -1,0 +1,100 @@
+"""HTTP endpoints of users and authenticators (thin: validate, call, represent)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from accounts import selectors, services
+from accounts.serializers import (
+    AuthenticatorOut,
+    CredentialsIn,
+    ResolvedAuthenticatorOut,
+    TokenIn,
+    UserCreateIn,
+    UserOut,
+    UserWithEmailOut,
+    authenticator_representation,
+    resolved_authenticator_representation,
+    user_representation,
+)
+from core.schema import error_responses
+from core.views import ServiceAPIView
+
+
+def validated(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class UserCreateApi(ServiceAPIView):
+    @extend_schema(
+        operation_id="users_create",
+        request=UserCreateIn,
+        responses={201: UserWithEmailOut, **error_responses(400, 413)},
+        summary="Create a user (sign up)",
+    )
+    def post(self, request):
+        data = validated(UserCreateIn, request.data)
+        user = services.create_user(**data)
+        return Response(user_representation(user, with_email=True), status=status.HTTP_201_CREATED)
+
+
+class UserDetailApi(ServiceAPIView):
+    @extend_schema(
+        operation_id="users_retrieve",
+        responses={200: UserOut, **error_responses(404)},
+        summary="A user's public profile",
+    )
+    def get(self, request, user_id: int):
+        return Response(user_representation(selectors.user_by_id(user_id)))
+
+
+class AuthenticatorCreateApi(ServiceAPIView):
+    @extend_schema(
+        operation_id="authenticators_create",
+        request=CredentialsIn,
+        responses={
+            201: AuthenticatorOut,
+            **error_responses(400, 413),
+            401: OpenApiResponse(
+                error_responses(401)[401].response,
+                description="`invalid_credentials`, or a missing/wrong service token.",
+            ),
+        },
+        summary="Log in: issue an authenticator for correct credentials",
+    )
+    def post(self, request):
+        data = validated(CredentialsIn, request.data)
+        authenticator = services.issue_authenticator(**data)
+        return Response(
+            authenticator_representation(authenticator), status=status.HTTP_201_CREATED
+        )
+
+
+class AuthenticatorResolveApi(ServiceAPIView):
+    @extend_schema(
+        operation_id="authenticators_resolve",
+        request=TokenIn,
+        responses={200: ResolvedAuthenticatorOut, **error_responses(400)},
+        summary="Resolve a token to its user (401 if unknown or expired)",
+    )
+    def post(self, request):
+        data = validated(TokenIn, request.data)
+        authenticator = selectors.live_authenticator(data["token"])
+        return Response(resolved_authenticator_representation(authenticator))
+
+
+class AuthenticatorRevokeApi(ServiceAPIView):
+    @extend_schema(
+        operation_id="authenticators_revoke",
+        request=TokenIn,
+        responses={204: None, **error_responses(400)},
+        summary="Log out: delete the authenticator (204 also when already gone)",
+    )
+    def post(self, request):
+        data = validated(TokenIn, request.data)
+        services.revoke_authenticator(token=data["token"])
+        return Response(status=status.HTTP_204_NO_CONTENT)

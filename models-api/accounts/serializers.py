@@ -1,0 +1,93 @@
+"""Input validation and the wire representations of users and authenticators.
+
+Representations are plain functions (fast, used on hot paths and in events); the
+``*Out`` serializers exist to document the same shapes in the OpenAPI schema, and a
+test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from rest_framework import serializers
+
+from accounts.models import DISPLAY_NAME_MAX_LENGTH, USERNAME_MAX_LENGTH, Authenticator, User
+from core.fields import StrictCharField, StrictEmailField
+from core.formatting import iso_utc
+
+PASSWORD_MAX_LENGTH = 1024  # hashing is deliberately slow: bound the work per request
+TOKEN_MAX_LENGTH = 128
+
+
+def user_representation(user: User, *, with_email: bool = False) -> dict:
+    data = {
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.public_name,
+        "date_joined": iso_utc(user.date_joined),
+    }
+    if with_email:
+        data["email"] = user.email
+    return data
+
+
+def authenticator_representation(authenticator: Authenticator) -> dict:
+    return {
+        "token": authenticator.token,
+        "expires_at": iso_utc(authenticator.expires_at),
+        "user": user_representation(authenticator.owner, with_email=True),
+    }
+
+
+def resolved_authenticator_representation(authenticator: Authenticator) -> dict:
+    return {
+        "user": user_representation(authenticator.owner, with_email=True),
+        "expires_at": iso_utc(authenticator.expires_at),
+    }
+
+
+# ---------------------------------------------------------------- input
+
+
+class UserCreateIn(serializers.Serializer):
+    username = StrictCharField(
+        max_length=USERNAME_MAX_LENGTH, validators=[UnicodeUsernameValidator()]
+    )
+    email = StrictEmailField(max_length=254)
+    password = StrictCharField(max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False)
+    display_name = StrictCharField(
+        max_length=DISPLAY_NAME_MAX_LENGTH, required=False, allow_blank=True
+    )
+
+
+class CredentialsIn(serializers.Serializer):
+    username = StrictCharField(max_length=USERNAME_MAX_LENGTH)
+    password = StrictCharField(max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False)
+
+
+class TokenIn(serializers.Serializer):
+    token = StrictCharField(max_length=TOKEN_MAX_LENGTH)
+
+
+# ---------------------------------------------------------------- output (schema only)
+
+
+class UserOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+    date_joined = serializers.DateTimeField()
+
+
+class UserWithEmailOut(UserOut):
+    email = serializers.EmailField()
+
+
+class AuthenticatorOut(serializers.Serializer):
+    token = serializers.CharField(help_text="256-bit random token (URL-safe base64).")
+    expires_at = serializers.DateTimeField()
+    user = UserWithEmailOut()
+
+
+class ResolvedAuthenticatorOut(serializers.Serializer):
+    user = UserWithEmailOut()
+    expires_at = serializers.DateTimeField()

@@ -1,0 +1,16 @@
+"""Test settings: the production settings plus what only tests may change.
+
+Secrets get throwaway values here (tests set their own); the password hasher is a fast
+one so the suite stays quick (accounts/tests checks Argon2 is first in production).
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production")
+os.environ.setdefault("SERVICE_TOKEN", "test-service-token")
+
+from config.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests send this token; never the one from the running stack's environment.
+SERVICE_TOKEN = "test-service-token"

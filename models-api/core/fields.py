@@ -1,0 +1,82 @@
+"""Serializer fields stricter than DRF's defaults about JSON types.
+
+DRF happily turns ``123`` into ``"123"`` and ``"7"`` into ``7``; an API contract is
+easier to rely on when a wrong JSON type is a 400 instead of a silent conversion.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rest_framework import serializers
+
+MAX_PRICE = Decimal("1000000.00")
+MAX_BIGINT = 2**63 - 1
+
+
+class StrictCharField(serializers.CharField):
+    default_error_messages = {"invalid": "Must be a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictEmailField(serializers.EmailField):
+    default_error_messages = {"invalid": "Enter a valid email address."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """Integers only: JSON numbers without a fraction (booleans and strings refused)."""
+
+    default_error_messages = {"invalid": "Must be an integer."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class IdField(StrictIntegerField):
+    """A database id: a positive 64-bit integer, as a JSON number or a digit string."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_BIGINT)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data.isascii() and data.isdigit() and len(data) <= 19:
+            data = int(data)
+        return super().to_internal_value(data)
+
+
+class PriceField(serializers.DecimalField):
+    """A price: JSON string or number, at most 2 decimals, 0 to 1,000,000.
+
+    NaN and infinities are refused (DRF's DecimalField checks both), as are booleans
+    and anything that is not a string or a number.
+    """
+
+    default_error_messages = {"invalid": "Must be a number or a numeric string, e.g. \"12.50\"."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 9)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("min_value", Decimal("0"))
+        kwargs.setdefault("max_value", MAX_PRICE)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int | float):
+            self.fail("invalid")
+        if isinstance(data, float):
+            # repr() is the shortest round-tripping text: 12.5 -> "12.5", 0.1 -> "0.1".
+            data = repr(data)
+        return super().to_internal_value(data)
