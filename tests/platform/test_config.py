@@ -1,0 +1,117 @@
+"""Static checks of the platform's configuration (no running stack needed)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+import stack
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class HAProxyConfigTest:
+    def test_config_is_valid(self):
+        result = subprocess.run(
+            ["haproxy", "-c", "-f", str(ROOT / "haproxy" / "haproxy.cfg")],
+            capture_output=True, text=True,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    def test_models_api_is_never_a_backend(self):
+        config = (ROOT / "haproxy" / "haproxy.cfg").read_text()
+        servers = [line for line in config.splitlines() if line.strip().startswith("server ")]
+        assert servers and all("8300" not in line and "models" not in line for line in servers)
+
+    def test_api_paths_route_to_the_experience_api(self):
+        config = (ROOT / "haproxy" / "haproxy.cfg").read_text()
+        assert "use_backend experience_api if { path_beg /api/ }" in config
+        assert "default_backend web" in config
+
+
+class ComposeTest:
+    @pytest.fixture(scope="class")
+    def compose(self):
+        return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+    def test_topology_matches_the_native_stack(self, compose):
+        expected = {
+            "postgres", "redis", "kafka", "elasticsearch", "models", "exp", "web1", "web2",
+            "batch", "haproxy", "selenium-chrome", "selenium-test", "jmeter",
+        }
+        assert expected <= set(compose["services"])
+
+    def test_only_haproxy_publishes_ports_on_loopback(self, compose):
+        publishing = {name for name, svc in compose["services"].items() if svc.get("ports")}
+        assert publishing == {"haproxy"}
+        assert all(p.startswith("127.0.0.1:") for p in compose["services"]["haproxy"]["ports"])
+
+    def test_dependencies_wait_for_health(self, compose):
+        for name, service in compose["services"].items():
+            for dependency, rule in (service.get("depends_on") or {}).items():
+                assert rule == {"condition": "service_healthy"}, (name, dependency)
+                assert "healthcheck" in compose["services"][dependency], dependency
+
+    def test_every_build_has_its_dockerfile(self, compose):
+        for name, service in compose["services"].items():
+            if "build" in service:
+                dockerfile = ROOT / service["build"].get("context", ".") / service["build"]["dockerfile"]
+                assert dockerfile.exists(), f"{name}: {dockerfile} missing"
+
+    def test_models_api_is_not_on_the_public_network(self, compose):
+        assert compose["networks"]["data"]["internal"] is True
+        assert "edge" not in compose["services"]["models"]["networks"]
+        assert "data" not in compose["services"]["haproxy"]["networks"]
+
+    def test_travis_builds_with_compose(self):
+        travis = yaml.safe_load((ROOT / ".travis.yml").read_text())
+        assert any("docker compose" in step for step in travis["script"])
+
+
+class SupervisorConfigTest:
+    def test_template_renders_every_program_on_loopback(self, tmp_path):
+        env = stack.load_env()
+        target = tmp_path / "supervisord.conf"
+        stack.render(ROOT / "ops" / "supervisord.conf", target, env)
+        rendered = target.read_text()
+        for program in stack.INFRA + stack.APPS + ["haproxy"]:
+            assert f"[program:{program}]" in rendered
+        assert "0.0.0.0" not in rendered
+
+    def test_defaults_cover_every_documented_port(self):
+        defaults = stack._read_env_file(ROOT / "ops" / "defaults.env")
+        assert {defaults[var] for _, var, _ in stack.PORTS} == {
+            "8000", "8404", "8101", "8102", "8200", "8300", "5432", "6379", "2181", "9092", "9200",
+        }
+
+
+class PreflightTest:
+    def test_port_in_use_is_named(self):
+        env = stack.load_env()
+        with socket.socket() as busy:
+            busy.bind(("127.0.0.1", 0))
+            busy.listen()
+            port = busy.getsockname()[1]
+            env = {**env, "HAPROXY_STATS_PORT": str(port)}
+            for _program, var, _human in stack.PORTS:
+                if var != "HAPROXY_STATS_PORT":
+                    env[var] = str(_free_port())
+            with pytest.raises(stack.StackError) as error:
+                stack.preflight(env)
+        assert f"port {port} (HAProxy stats" in str(error.value)
+
+    def test_missing_engine_is_named(self):
+        env = {**stack.load_env(), "NOIDA_BIN": "/nonexistent/noida-db"}
+        with pytest.raises(stack.StackError) as error:
+            stack.preflight(env)
+        assert "search engine (PyPI: noida-db)" in str(error.value)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
