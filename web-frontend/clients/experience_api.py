@@ -1,0 +1,289 @@
+"""The one client of the experience API (docs/internal-contracts.md, "Experience API shapes").
+
+Views never call ``requests`` themselves: they call methods of :class:`ExperienceApi`,
+built once per request by ``core.middleware.ExperienceApiMiddleware`` with the caller's
+authenticator and address, and get plain dicts back or one of the typed exceptions below.
+Those exceptions are turned into pages in exactly one place (the middleware).
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import requests
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from mpcommon.request_id import outgoing_headers
+
+logger = logging.getLogger(__name__)
+
+
+class ExperienceApiError(Exception):
+    """Base of every error this client raises."""
+
+    def __init__(self, detail: str = "", *, status: int | None = None, code: str = ""):
+        super().__init__(detail or code or self.__class__.__name__)
+        self.detail = detail
+        self.status = status
+        self.code = code
+
+
+class ExperienceApiUnavailable(ExperienceApiError):
+    """The API could not be reached in time, or answered with a server error."""
+
+
+class SearchUnavailable(ExperienceApiError):
+    """The search engine behind the API is down; the rest of the API still works."""
+
+
+class NotFound(ExperienceApiError):
+    """The resource does not exist (404)."""
+
+
+class NotAuthenticated(ExperienceApiError):
+    """The authenticator is missing, expired or revoked (401)."""
+
+
+class InvalidCredentials(ExperienceApiError):
+    """Login refused: wrong username or password."""
+
+
+class PermissionDenied(ExperienceApiError):
+    """Authenticated, but not allowed to do this (403)."""
+
+
+class RateLimited(ExperienceApiError):
+    """Too many requests from this client (429)."""
+
+
+class ValidationFailed(ExperienceApiError):
+    """The API rejected the input (400); ``fields`` maps field names to messages."""
+
+    def __init__(self, detail: str = "", *, fields: Mapping[str, list[str]] | None = None, **kw):
+        super().__init__(detail, **kw)
+        self.fields: dict[str, list[str]] = {
+            name: [str(m) for m in (msgs if isinstance(msgs, list) else [msgs])]
+            for name, msgs in (fields or {}).items()
+        }
+
+
+class _RejectAllCookies(http.cookiejar.DefaultCookiePolicy):
+    """The pooled session is shared by all users: it must never remember a cookie."""
+
+    def set_ok(self, cookie, request):  # noqa: ARG002 - signature fixed by cookiejar
+        return False
+
+
+_session: requests.Session | None = None
+_session_lock = threading.Lock()
+
+
+def _build_session() -> requests.Session:
+    session = requests.Session()
+    session.cookies.set_policy(_RejectAllCookies())
+    session.trust_env = False  # no proxies from the environment between our own tiers
+    # Connection errors are retried once (cheap and safe: nothing reached the server);
+    # read timeouts and error statuses are not, so a slow API yields a 503 page within
+    # one timeout instead of several. Only idempotent methods are retried at all.
+    retry = Retry(
+        total=1,
+        connect=1,
+        read=0,
+        status=0,
+        other=0,
+        backoff_factor=0.05,
+        allowed_methods=frozenset({"GET", "HEAD"}),
+        raise_on_status=False,
+    )
+    adapter = HTTPAdapter(
+        pool_connections=1,
+        pool_maxsize=settings.EXPERIENCE_API_POOL_SIZE,
+        max_retries=retry,
+    )
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers.update({"Accept": "application/json", "User-Agent": "web-frontend"})
+    return session
+
+
+def get_session() -> requests.Session:
+    """The process-wide pooled session (created on first use, shared by threads)."""
+    global _session
+    if _session is None:
+        with _session_lock:
+            if _session is None:
+                _session = _build_session()
+    return _session
+
+
+def _error_body(response: requests.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+class ExperienceApi:
+    """Calls the experience API on behalf of one incoming request.
+
+    ``authenticator`` is the value of the ``auth`` cookie (or None); it is sent as
+    ``Authorization: Bearer``. ``forwarded_for`` is the X-Forwarded-For chain to pass on.
+    ``on_rejected_authenticator`` is called when the API says the authenticator is no
+    longer valid, so the caller can delete the cookie.
+    """
+
+    def __init__(
+        self,
+        *,
+        authenticator: str | None = None,
+        forwarded_for: str | None = None,
+        on_rejected_authenticator: Callable[[], None] | None = None,
+    ):
+        self.authenticator = authenticator
+        self.forwarded_for = forwarded_for
+        self._on_rejected = on_rejected_authenticator
+
+    # -- plumbing -------------------------------------------------------------------
+    def _headers(self, *, with_auth: bool) -> dict[str, str]:
+        headers = dict(outgoing_headers())
+        if self.forwarded_for:
+            headers["X-Forwarded-For"] = self.forwarded_for
+        if with_auth and self.authenticator:
+            headers["Authorization"] = f"Bearer {self.authenticator}"
+        return headers
+
+    def _send(self, method: str, path: str, *, auth: str, params=None, json=None):
+        """Send one request; ``auth`` is ``none``, ``optional`` or ``required``."""
+        url = f"{settings.EXPERIENCE_API_URL}/api/v1/{path}"
+        timeout = (settings.EXPERIENCE_API_CONNECT_TIMEOUT, settings.EXPERIENCE_API_READ_TIMEOUT)
+        with_auth = auth != "none"
+        if auth == "required" and not self.authenticator:
+            raise NotAuthenticated("Log in first.", status=401, code="not_authenticated")
+        try:
+            response = get_session().request(
+                method,
+                url,
+                params=params,
+                json=json,
+                headers=self._headers(with_auth=with_auth),
+                timeout=timeout,
+            )
+            if response.status_code == 401 and auth == "optional" and self.authenticator:
+                # An expired cookie must not break a public page: forget it and ask again
+                # as an anonymous visitor.
+                self._reject_authenticator()
+                response = get_session().request(
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    headers=self._headers(with_auth=False),
+                    timeout=timeout,
+                )
+        except requests.RequestException as exc:
+            logger.warning(
+                "experience API unreachable",
+                extra={"method": method, "path": path, "error": exc.__class__.__name__},
+            )
+            raise ExperienceApiUnavailable(str(exc), code="unreachable") from exc
+        return response
+
+    def _reject_authenticator(self) -> None:
+        self.authenticator = None
+        if self._on_rejected is not None:
+            self._on_rejected()
+
+    def _call(self, method: str, path: str, *, auth: str = "none", params=None, json=None):
+        response = self._send(method, path, auth=auth, params=params, json=json)
+        status = response.status_code
+        if status == 204:
+            return None
+        if 200 <= status < 300:
+            try:
+                return response.json()
+            except ValueError as exc:
+                raise ExperienceApiUnavailable("not JSON", status=status) from exc
+        body = _error_body(response)
+        code = str(body.get("error", ""))
+        detail = str(body.get("detail", ""))
+        if status == 400:
+            raise ValidationFailed(detail, fields=body.get("fields"), status=status, code=code)
+        if status == 401:
+            if code == "invalid_credentials" or auth == "none":
+                raise InvalidCredentials(detail, status=status, code=code)
+            if self.authenticator:
+                self._reject_authenticator()
+            raise NotAuthenticated(detail, status=status, code=code)
+        if status == 403:
+            raise PermissionDenied(detail, status=status, code=code)
+        if status == 404:
+            raise NotFound(detail, status=status, code=code)
+        if status == 429:
+            raise RateLimited(detail, status=status, code=code)
+        if status == 503 and code == "search_unavailable":
+            raise SearchUnavailable(detail, status=status, code=code)
+        logger.warning(
+            "experience API error",
+            extra={"method": method, "path": path, "status": status, "code": code},
+        )
+        raise ExperienceApiUnavailable(detail, status=status, code=code)
+
+    # -- pages ----------------------------------------------------------------------
+    def home(self) -> dict:
+        """``{"newest": [card], "popular": [card]}``."""
+        return self._call("GET", "home", auth="optional")
+
+    def listing(self, listing_id: int) -> dict:
+        """A listing with ``seller``, ``view_count`` and ``recommendations`` ([card])."""
+        return self._call("GET", f"listings/{int(listing_id)}", auth="optional")
+
+    def create_listing(self, *, title, description, price, category, condition=None) -> dict:
+        """Create a listing as the logged-in user; returns the new listing."""
+        payload = {
+            "title": title,
+            "description": description,
+            "price": price,
+            "category": category,
+        }
+        if condition:
+            payload["condition"] = condition
+        return self._call("POST", "listings", auth="required", json=payload)
+
+    def search(self, params: Mapping[str, Any]) -> dict:
+        """Search results, total, pages and category facets; raises SearchUnavailable."""
+        clean = {k: v for k, v in params.items() if v not in (None, "")}
+        return self._call("GET", "search", auth="optional", params=clean)
+
+    def categories(self) -> list[dict]:
+        """The fixed, seeded categories: ``[{"slug", "name"}]``."""
+        return self._call("GET", "categories")["categories"]
+
+    def user_profile(self, user_id: int, *, page: int = 1) -> dict:
+        """``{"user", "listings": [card], "total", "page", "pages"}``."""
+        return self._call("GET", f"users/{int(user_id)}", params={"page": page})
+
+    # -- accounts -------------------------------------------------------------------
+    def signup(self, *, username: str, email: str, password: str) -> dict:
+        """Create an account; ``{"authenticator", "expires_at", "user"}``."""
+        body = {"username": username, "email": email, "password": password}
+        return self._call("POST", "auth/signup", json=body)
+
+    def login(self, *, username: str, password: str) -> dict:
+        """Exchange credentials for an authenticator; raises InvalidCredentials."""
+        body = {"username": username, "password": password}
+        return self._call("POST", "auth/login", json=body)
+
+    def logout(self) -> None:
+        """Revoke the current authenticator server-side."""
+        self._call("POST", "auth/logout", auth="required")
+
+    def me(self) -> dict:
+        """The user the authenticator belongs to; raises NotAuthenticated."""
+        return self._call("GET", "me", auth="required")

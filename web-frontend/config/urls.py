@@ -1,0 +1,24 @@
+"""URL map of the site (CONTRACTS.md, "Web pages")."""
+
+from django.urls import path
+
+from accounts import views as accounts
+from listings import views as listings
+from mpcommon.health import healthz
+from search import views as search
+
+urlpatterns = [
+    path("", listings.home, name="home"),
+    path("listings/new/", listings.create, name="listing-create"),
+    path("listings/<int:listing_id>/", listings.detail, name="listing-detail"),
+    path("signup/", accounts.signup, name="signup"),
+    path("login/", accounts.login, name="login"),
+    path("logout/", accounts.logout, name="logout"),
+    path("users/<int:user_id>/", accounts.profile, name="profile"),
+    path("search/", search.search, name="search"),
+    path("healthz", healthz, name="healthz"),
+]
+
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"
+handler403 = "core.views.permission_denied"

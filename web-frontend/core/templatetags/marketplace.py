@@ -1,0 +1,147 @@
+"""Template filters of the site: money, dates from the API, conditions, safe highlights."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django import template
+from django.conf import settings
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+register = template.Library()
+
+CONDITION_LABELS = {
+    "new": "New",
+    "like_new": "Like new",
+    "good": "Good",
+    "fair": "Fair",
+    "poor": "Poor",
+}
+STATUS_LABELS = {"active": "For sale", "sold": "Sold", "withdrawn": "Withdrawn"}
+
+
+@register.filter
+def money(value) -> str:
+    """``"1234.5"`` -> ``"$1,234.50"``; anything that is not a number renders as ``""``."""
+    if value is None or value == "":
+        return ""
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        return ""
+    if not amount.is_finite():
+        return ""
+    sign = "-" if amount < 0 else ""
+    return f"{sign}{settings.CURRENCY_SYMBOL}{abs(amount):,.2f}"
+
+
+@register.filter
+def as_datetime(value):
+    """An ISO 8601 string from the API as an aware datetime (for naturaltime/date)."""
+    if isinstance(value, datetime):
+        return value
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@register.filter
+def condition_label(value) -> str:
+    return CONDITION_LABELS.get(value, str(value or "").replace("_", " ").capitalize())
+
+
+@register.filter
+def status_label(value) -> str:
+    return STATUS_LABELS.get(value, str(value or "").capitalize())
+
+
+@register.filter
+def person_name(person) -> str:
+    """A user or seller's display name, falling back to the username."""
+    if not isinstance(person, dict):
+        return ""
+    return person.get("display_name") or person.get("username") or ""
+
+
+_MARK_TAG = re.compile(r"(</?mark>)", re.IGNORECASE)
+
+
+@register.filter
+def highlight(fragment) -> SafeString:
+    """A search highlight made safe: only ``<mark>``/``</mark>`` survive as markup.
+
+    The API promises HTML-escaped text with ``<mark>`` tags, but this page does not rely
+    on it: the text between tags is unescaped (so it is not escaped twice) and escaped
+    again here, and the tags are re-emitted only when balanced.
+    """
+    if not fragment:
+        return mark_safe("")  # noqa: S308 - empty
+    out: list[str] = []
+    open_mark = False
+    for part in _MARK_TAG.split(str(fragment)):
+        lowered = part.lower()
+        if lowered == "<mark>":
+            if not open_mark:
+                out.append("<mark>")
+                open_mark = True
+        elif lowered == "</mark>":
+            if open_mark:
+                out.append("</mark>")
+                open_mark = False
+        elif part:
+            out.append(escape(html.unescape(part)))
+    if open_mark:
+        out.append("</mark>")
+    return mark_safe("".join(out))  # noqa: S308 - every text part was escaped above
+
+
+@register.simple_tag
+def page_window(page, pages, radius=2):
+    """Page numbers to link, with None where a run is skipped: 1 … 4 5 [6] 7 8 … 20."""
+    try:
+        page, pages = int(page), int(pages)
+    except (TypeError, ValueError):
+        return []
+    if pages <= 1:
+        return []
+    shown = {1, pages} | set(range(max(1, page - radius), min(pages, page + radius) + 1))
+    window: list[int | None] = []
+    previous = 0
+    for number in sorted(shown):
+        if number - previous > 1:
+            window.append(None)
+        window.append(number)
+        previous = number
+    return window
+
+
+@register.inclusion_tag("partials/field.html")
+def form_field(field, **attrs):
+    """One labelled form field, Bootstrap-styled, with its errors and help text wired up
+    for screen readers (aria-describedby / aria-invalid)."""
+    widget = field.field.widget
+    input_type = getattr(widget, "input_type", "")
+    css = "form-select" if input_type == "select" else "form-control"
+    if field.errors:
+        css += " is-invalid"
+    described_by = []
+    if field.help_text:
+        described_by.append(f"{field.auto_id}_help")
+    if field.errors:
+        described_by.append(f"{field.auto_id}_error")
+    widget_attrs = {"class": css, **attrs}
+    if described_by:
+        widget_attrs["aria-describedby"] = " ".join(described_by)
+    if field.errors:
+        widget_attrs["aria-invalid"] = "true"
+    return {
+        "field": field,
+        "widget_html": field.as_widget(attrs=widget_attrs),
+        "hidden": field.is_hidden,
+    }
