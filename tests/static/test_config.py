@@ -33,11 +33,12 @@ class HAProxyConfigTest:
         assert "default_backend web" in config
 
 
-class ComposeTest:
-    @pytest.fixture(scope="class")
-    def compose(self):
-        return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+@pytest.fixture(scope="module")
+def compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
+
+class ComposeTest:
     def test_topology_matches_the_native_stack(self, compose):
         expected = {
             "postgres", "redis", "kafka", "elasticsearch", "models", "exp", "web1", "web2",
