@@ -1,0 +1,194 @@
+"""The search indexer: listing events from Kafka -> bulk writes to the search engine.
+
+Per batch: decode and validate every record, collapse each listing to its newest
+event, write everything in ONE bulk call with external versions, park poison messages
+in the dead-letter topic, and only then commit the Kafka offsets. Processing is
+idempotent (a replayed or out-of-order event is refused by the engine as stale, 409),
+so at-least-once delivery yields exactly-once results.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from elasticsearch import Elasticsearch
+
+from mpcommon import events, search_index
+
+from . import kafka_io, search
+from .lifecycle import Backoff, ShutdownFlag, Stopping, retry_until_done
+from .search import BulkRetryNeeded, ListingWrite
+from .settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class BatchPlan:
+    writes: list[ListingWrite] = field(default_factory=list)
+    poison: list[tuple[Any, str]] = field(default_factory=list)  # (record, reason)
+    superseded: int = 0  # older events of a listing that a newer one in the batch replaces
+
+
+def listing_write(event: dict, source: Any = None) -> ListingWrite:
+    """The versioned search write an (already validated) listing event asks for."""
+    if event["type"] == events.LISTING_DELETED:
+        return ListingWrite(event["listing_id"], event["version"], None, source)
+    return ListingWrite(
+        event["listing_id"],
+        event["version"],
+        search_index.listing_document(event["listing"]),
+        source,
+    )
+
+
+def plan_batch(records: list, topic: str = events.TOPIC_LISTINGS) -> BatchPlan:
+    """Decode a batch of records into writes (newest version per listing) and poison."""
+    plan = BatchPlan()
+    newest: dict[int, ListingWrite] = {}
+    for record in records:
+        try:
+            event = events.decode(topic, record.value)
+            if event["listing"] is not None and event["listing"]["id"] != event["listing_id"]:
+                raise events.InvalidEvent("listing.id differs from listing_id")
+            write = listing_write(event, record)
+        except (events.InvalidEvent, KeyError, TypeError, ValueError, ArithmeticError) as exc:
+            plan.poison.append((record, f"invalid event: {exc}"[:500]))
+            continue
+        current = newest.get(write.listing_id)
+        if current is None or write.version > current.version:
+            newest[write.listing_id] = write
+        if current is not None:
+            plan.superseded += 1
+    plan.writes = list(newest.values())
+    return plan
+
+
+class ListingIndexer:
+    """Consumes listing events and keeps the search index in step with them."""
+
+    def __init__(
+        self,
+        *,
+        consumer,
+        es: Elasticsearch,
+        dead_letters: kafka_io.DeadLetterPublisher,
+        settings: Settings,
+        shutdown: ShutdownFlag,
+        alias: str | None = None,
+    ):
+        self.consumer = consumer
+        self.es = es
+        self.dead_letters = dead_letters
+        self.settings = settings
+        self.shutdown = shutdown
+        self.alias = alias or settings.listings_alias
+        self.topic = settings.listings_topic
+        self.backoff = Backoff(settings.backoff_initial_seconds, settings.backoff_max_seconds)
+        self.paused = kafka_io.PausedPartitions(consumer)
+
+    def ensure_index(self) -> None:
+        retry_until_done(
+            lambda: search.ensure_listings_index(self.es, self.alias),
+            is_transient=search.is_transient,
+            backoff=self.backoff,
+            shutdown=self.shutdown,
+            what="ensure search index",
+        )
+
+    def run(self) -> None:
+        self.ensure_index()
+        logger.info("indexer started", extra={"topic": self.topic, "alias": self.alias})
+        while not self.shutdown.requested:
+            self.run_once()
+        logger.info("indexer stopped")
+
+    def run_once(self, *, idle_timeout_seconds: float = 1.0) -> int:
+        """Poll one batch, apply it, commit it. Returns the number of records handled."""
+        records = kafka_io.poll_batch(
+            self.consumer,
+            max_records=self.settings.indexer_batch_size,
+            linger_seconds=self.settings.indexer_linger_seconds,
+            idle_timeout_seconds=idle_timeout_seconds,
+        )
+        if not records:
+            return 0
+        try:
+            self.process(records)
+        except Stopping:
+            logger.info("stopping before the batch was acknowledged; it will be redelivered")
+            return 0
+        return len(records)
+
+    def process(self, records: list) -> None:
+        started = time.perf_counter()
+        plan = plan_batch(records, self.topic)
+        rejected = self._write_with_retries(plan.writes)
+        poison = plan.poison + [(write.source, reason) for write, reason in rejected]
+        if poison:
+            self._retry(
+                lambda: self.dead_letters.publish(poison),
+                kafka_io.is_transient,
+                "publish to dead-letter topic",
+            )
+        self.paused.resume()
+        kafka_io.commit_offsets(self.consumer, kafka_io.next_offsets(records))
+        logger.info(
+            "indexed batch",
+            extra={
+                "records": len(records),
+                "writes": len(plan.writes),
+                "superseded": plan.superseded,
+                "dead_lettered": len(poison),
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+
+    def _write_with_retries(self, writes: list[ListingWrite]) -> list[tuple[ListingWrite, str]]:
+        """Bulk-write until every item is applied, stale or permanently rejected."""
+        pending = writes
+        rejected: list[tuple[ListingWrite, str]] = []
+
+        def attempt() -> None:
+            nonlocal pending
+            outcome = search.write_listings(self.es, pending, self.alias)
+            rejected.extend(outcome.rejected)
+            pending = [write for write, _ in outcome.transient]
+            if pending:
+                raise BulkRetryNeeded(outcome.transient[0][1])
+
+        self._retry(attempt, search.is_transient, "bulk write to search engine")
+        return rejected
+
+    def _retry(self, operation, is_transient, what: str):
+        return retry_until_done(
+            operation,
+            is_transient=is_transient,
+            backoff=self.backoff,
+            shutdown=self.shutdown,
+            what=what,
+            keepalive=self.paused.keepalive,
+        )
+
+
+def run(settings: Settings, shutdown: ShutdownFlag) -> None:
+    es = search.create_client(settings)
+    consumer = kafka_io.create_consumer(
+        settings.listings_topic,
+        settings.indexer_group,
+        settings,
+        max_poll_records=settings.indexer_batch_size,
+    )
+    dead_letters = kafka_io.DeadLetterPublisher(kafka_io.create_producer())
+    indexer = ListingIndexer(
+        consumer=consumer, es=es, dead_letters=dead_letters, settings=settings, shutdown=shutdown
+    )
+    try:
+        indexer.run()
+    finally:
+        consumer.close(autocommit=False)
+        dead_letters.close()
+        es.close()
