@@ -1,0 +1,93 @@
+"""Long-running consumer: invalidate cached pages when listings change.
+
+Subscribes to the ``listings`` topic in its own consumer group; for every batch it
+drops the detail pages of the listings concerned and the home page. Kafka down: the
+consumer keeps reconnecting (the cache TTLs bound staleness meanwhile). SIGTERM/SIGINT
+stop it cleanly after the current batch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from caching.invalidation import invalidate_listings, listing_ids_to_invalidate
+from mpcommon import kafka_config
+from mpcommon.events import TOPIC_LISTINGS
+
+logger = logging.getLogger("caching.invalidator")
+
+
+class Command(BaseCommand):
+    help = "Invalidate cached listing/home pages on listing events from Kafka."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--group", default=settings.CACHE_INVALIDATOR_GROUP)
+        parser.add_argument(
+            "--max-batches",
+            type=int,
+            default=0,
+            help="stop after this many non-empty batches (0 = run forever)",
+        )
+
+    def handle(self, *args, group: str, max_batches: int, **options):
+        from kafka import KafkaConsumer
+
+        stopping = {"now": False}
+
+        def stop(signum, frame):
+            stopping["now"] = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+
+        consumer = None
+        batches = 0
+        backoff = 1.0
+        while not stopping["now"]:
+            try:
+                if consumer is None:
+                    consumer = KafkaConsumer(
+                        TOPIC_LISTINGS,
+                        **kafka_config.client_kwargs(),
+                        group_id=group,
+                        # Missed events only matter for pages cached right now; their
+                        # TTL is short, so a restart resumes from the committed offset
+                        # or, for a new group, from the end.
+                        auto_offset_reset="latest",
+                        enable_auto_commit=True,
+                        session_timeout_ms=10000,
+                        heartbeat_interval_ms=3000,
+                    )
+                    logger.info("cache invalidator consuming", extra={"group": group})
+                    backoff = 1.0
+                records = consumer.poll(timeout_ms=1000, max_records=500)
+            except Exception:  # noqa: BLE001 - Kafka down: reconnect with backoff
+                logger.warning(
+                    "Kafka unavailable, retrying", exc_info=True, extra={"retry_in_s": backoff}
+                )
+                if consumer is not None:
+                    with contextlib.suppress(Exception):
+                        consumer.close(autocommit=False)
+                consumer = None
+                time.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            values = [record.value for batch in records.values() for record in batch]
+            if not values:
+                continue
+            ids = listing_ids_to_invalidate(TOPIC_LISTINGS, values)
+            invalidate_listings(ids)
+            logger.info(
+                "invalidated cached pages", extra={"events": len(values), "listings": len(ids)}
+            )
+            batches += 1
+            if max_batches and batches >= max_batches:
+                break
+        if consumer is not None:
+            consumer.close()

@@ -1,0 +1,359 @@
+"""The one client of models-api (docs/internal-contracts.md, "models-api internal API").
+
+- Pooled connections (one ``requests.Session`` per retry policy, shared by threads).
+- Every call has a connect and a read timeout.
+- Retries with exponential backoff only where repeating a request is harmless: GET,
+  PUT, DELETE and the read-only ``POST /authenticators/resolve`` (and ``revoke``,
+  which is idempotent by contract). Other POSTs are sent exactly once: a timeout there
+  may mean the write happened.
+- Every call carries ``X-Service-Token`` and the request ID.
+- Failures become typed exceptions (mapped to HTTP in ``config/errors.py``).
+- :func:`run_concurrently` runs the independent calls of one page in parallel.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import requests
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from mpcommon.request_id import outgoing_headers
+
+logger = logging.getLogger(__name__)
+
+# Methods whose repetition cannot duplicate a write.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
+RETRIED_STATUSES = (502, 503, 504)
+
+
+class ModelsApiError(Exception):
+    """A call to models-api did not succeed."""
+
+    default_detail = "models-api call failed."
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        code: str | None = None,
+        fields: dict | None = None,
+        status: int | None = None,
+    ):
+        self.detail = detail or self.default_detail
+        self.code = code
+        self.fields = fields or {}
+        self.status = status
+        super().__init__(self.detail)
+
+
+class ModelsApiUnavailable(ModelsApiError):
+    """models-api could not be reached, timed out, failed (5xx) or answered nonsense."""
+
+    default_detail = "The listings service is unavailable, try again shortly."
+
+
+class NotFound(ModelsApiError):
+    default_detail = "Not found."
+
+
+class ValidationFailed(ModelsApiError):
+    """models-api rejected the input; ``fields`` maps each field to its messages."""
+
+    default_detail = "Invalid input."
+
+
+class NotAuthenticated(ModelsApiError):
+    """Bad credentials or an unknown/expired authenticator (``code`` says which)."""
+
+    default_detail = "Authentication required."
+
+
+class PermissionDenied(ModelsApiError):
+    default_detail = "You do not have permission to do that."
+
+
+def _retry_policy(total: int, backoff: float, methods: frozenset[str]) -> Retry:
+    return Retry(
+        total=total,
+        connect=total,
+        read=total,
+        status=total,
+        backoff_factor=backoff,
+        status_forcelist=RETRIED_STATUSES,
+        allowed_methods=methods,
+        # Give the caller the last response instead of an exception; we map it ourselves.
+        raise_on_status=False,
+        # A Retry-After of minutes would turn a bounded call into a hang.
+        respect_retry_after_header=False,
+    )
+
+
+def _session(retry: Retry, pool_size: int) -> requests.Session:
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+class ModelsApiClient:
+    """Typed access to models-api; one instance per process is shared by all threads."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        service_token: str,
+        connect_timeout: float,
+        read_timeout: float,
+        retries: int,
+        backoff: float,
+        pool_size: int,
+    ):
+        self.base_url = base_url.rstrip("/") + "/api/v1"
+        self.root_url = base_url.rstrip("/")
+        self.service_token = service_token
+        self.timeout = (connect_timeout, read_timeout)
+        self._retrying = _session(
+            _retry_policy(retries, backoff, IDEMPOTENT_METHODS | {"POST"}), pool_size
+        )
+        # total=0: a failed non-idempotent call is reported, never silently repeated.
+        self._once = _session(_retry_policy(0, 0, frozenset()), pool_size)
+
+    # --- transport ------------------------------------------------------------------
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict | None = None,
+        json: Any = None,
+        authenticator: str | None = None,
+        retry_safe: bool | None = None,
+        auth_errors: bool = False,
+        timeout: tuple[float, float] | None = None,
+    ) -> Any:
+        """Send one call and return its decoded JSON body (None for 204).
+
+        ``retry_safe`` overrides the method-based retry choice (for read-only POSTs).
+        ``auth_errors`` says a 401 is about the user (credentials or authenticator);
+        otherwise a 401 can only mean our service token is wrong, which is our outage.
+        """
+        if retry_safe is None:
+            retry_safe = method in IDEMPOTENT_METHODS
+        session = self._retrying if retry_safe else self._once
+        headers = {"X-Service-Token": self.service_token, "Accept": "application/json"}
+        headers.update(outgoing_headers())
+        if authenticator:
+            headers["X-Authenticator"] = authenticator
+        url = self.base_url + path
+        started = time.perf_counter()
+        try:
+            response = session.request(
+                method,
+                url,
+                params=params,
+                json=json,
+                headers=headers,
+                timeout=timeout or self.timeout,
+            )
+        except requests.RequestException as exc:
+            logger.warning(
+                "models-api call failed",
+                extra={
+                    "method": method,
+                    "path": path,
+                    "error": type(exc).__name__,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
+            raise ModelsApiUnavailable() from exc
+        return self._decode(method, path, response, auth_errors=auth_errors)
+
+    def _decode(
+        self, method: str, path: str, response: requests.Response, *, auth_errors: bool
+    ) -> Any:
+        status = response.status_code
+        if status == 204:
+            return None
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if 200 <= status < 300:
+            if body is None:
+                logger.error(
+                    "models-api sent a non-JSON success",
+                    extra={"method": method, "path": path, "status": status},
+                )
+                raise ModelsApiUnavailable(status=status)
+            return body
+        body = body if isinstance(body, dict) else {}
+        code = body.get("error")
+        detail = body.get("detail")
+        if status == 400:
+            raise ValidationFailed(
+                detail, code=code, fields=body.get("fields") or {}, status=status
+            )
+        if status == 404:
+            raise NotFound(detail, code=code, status=status)
+        if status == 401 and auth_errors:
+            raise NotAuthenticated(detail, code=code, status=status)
+        if status == 403:
+            raise PermissionDenied(detail, code=code, status=status)
+        if status == 413:
+            raise ValidationFailed(detail or "Payload too large.", code=code, status=status)
+        logger.error(
+            "models-api call rejected" if status < 500 else "models-api call failed",
+            extra={"method": method, "path": path, "status": status, "error_code": code},
+        )
+        raise ModelsApiUnavailable(status=status)
+
+    # --- users and authenticators ---------------------------------------------------
+    def create_user(
+        self, *, username: str, email: str, password: str, display_name: str | None = None
+    ) -> dict:
+        body = {"username": username, "email": email, "password": password}
+        if display_name:
+            body["display_name"] = display_name
+        return self._request("POST", "/users", json=body)
+
+    def get_user(self, user_id: int) -> dict:
+        return self._request("GET", f"/users/{int(user_id)}")
+
+    def create_authenticator(self, *, username: str, password: str) -> dict:
+        return self._request(
+            "POST",
+            "/authenticators",
+            json={"username": username, "password": password},
+            auth_errors=True,
+        )
+
+    def resolve_authenticator(self, token: str) -> dict:
+        return self._request(
+            "POST",
+            "/authenticators/resolve",
+            json={"token": token},
+            retry_safe=True,
+            auth_errors=True,
+        )
+
+    def revoke_authenticator(self, token: str) -> None:
+        # Idempotent by contract (204 also when already gone), so safe to retry.
+        self._request("POST", "/authenticators/revoke", json={"token": token}, retry_safe=True)
+
+    # --- catalogue ------------------------------------------------------------------
+    def list_categories(self) -> list[dict]:
+        return self._request("GET", "/categories")["results"]
+
+    def list_listings(self, **params: Any) -> dict:
+        clean = {key: value for key, value in params.items() if value not in (None, "")}
+        if isinstance(clean.get("ids"), list | tuple):
+            clean["ids"] = ",".join(str(int(i)) for i in clean["ids"])
+        return self._request("GET", "/listings", params=clean)
+
+    def get_listing(self, listing_id: int) -> dict:
+        return self._request("GET", f"/listings/{int(listing_id)}")
+
+    def create_listing(self, *, authenticator: str, data: dict) -> dict:
+        return self._request(
+            "POST", "/listings", json=data, authenticator=authenticator, auth_errors=True
+        )
+
+    def get_recommendations(self, listing_id: int) -> list[int]:
+        body = self._request("GET", f"/listings/{int(listing_id)}/recommendations")
+        return [int(i) for i in body.get("recommended", [])]
+
+    # --- health ---------------------------------------------------------------------
+    def check_health(self, timeout: float = 1.0) -> None:
+        """Raise ModelsApiUnavailable unless ``/healthz`` answers 200 within ``timeout``."""
+        try:
+            response = self._once.get(self.root_url + "/healthz", timeout=(timeout, timeout))
+        except requests.RequestException as exc:
+            raise ModelsApiUnavailable(f"{type(exc).__name__}") from exc
+        if response.status_code != 200:
+            raise ModelsApiUnavailable(f"healthz answered {response.status_code}")
+
+
+_client: ModelsApiClient | None = None
+_client_lock = threading.Lock()
+
+
+def get_client() -> ModelsApiClient:
+    """The process-wide client built from settings (created on first use)."""
+    global _client
+    if _client is None:
+        with _client_lock:
+            if _client is None:
+                _client = ModelsApiClient(
+                    base_url=settings.MODELS_API_URL,
+                    service_token=settings.SERVICE_TOKEN,
+                    connect_timeout=settings.MODELS_API_CONNECT_TIMEOUT,
+                    read_timeout=settings.MODELS_API_READ_TIMEOUT,
+                    retries=settings.MODELS_API_RETRIES,
+                    backoff=settings.MODELS_API_BACKOFF,
+                    pool_size=settings.MODELS_API_POOL_SIZE,
+                )
+    return _client
+
+
+def reset_client() -> None:
+    """Forget the process-wide client (tests that change settings call this)."""
+    global _client
+    _client = None
+
+
+# --- concurrency --------------------------------------------------------------------
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def _get_executor() -> ThreadPoolExecutor:
+    # Created lazily so that each gunicorn worker (forked) owns its own threads.
+    global _executor
+    if _executor is None:
+        with _executor_lock:
+            if _executor is None:
+                _executor = ThreadPoolExecutor(
+                    max_workers=settings.CONCURRENT_CALLS_WORKERS,
+                    thread_name_prefix="models-api",
+                )
+    return _executor
+
+
+def submit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
+    """Run ``fn`` on the shared pool, inside a copy of the caller's context.
+
+    Copying the context keeps the request ID (a context variable) on the calls made
+    from the pool thread, so they carry the same ``X-Request-ID`` and log lines.
+    """
+    context = contextvars.copy_context()
+    return _get_executor().submit(context.run, fn, *args, **kwargs)
+
+
+def run_concurrently(*calls: Callable[[], Any]) -> list[Any]:
+    """Run independent zero-argument calls in parallel; return their results in order.
+
+    The first failure is raised after all calls finished (each call has its own
+    timeout, so this is bounded).
+    """
+    futures = [submit(call) for call in calls]
+    results, first_error = [], None
+    for future in futures:
+        try:
+            results.append(future.result())
+        except Exception as exc:  # noqa: BLE001 - re-raised below, after every call ended
+            results.append(None)
+            first_error = first_error or exc
+    if first_error is not None:
+        raise first_error
+    return results

@@ -1,0 +1,89 @@
+"""The one client of the search engine (Elasticsearch 8 API).
+
+Queries go to the alias of ``mpcommon.search_index`` so a re-index can swap the
+concrete index underneath. Every call has a timeout; any failure (engine down, slow,
+index missing) becomes :class:`SearchUnavailable`, which the API answers with 503
+``search_unavailable`` while the rest of the site keeps working.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import elasticsearch
+from django.conf import settings
+from elasticsearch import Elasticsearch
+
+from mpcommon.request_id import outgoing_headers
+from mpcommon.search_index import LISTINGS_ALIAS
+
+logger = logging.getLogger(__name__)
+
+
+class SearchUnavailable(Exception):
+    """The search engine could not answer (down, timed out, or index missing)."""
+
+    def __init__(self, detail: str = "Search is temporarily unavailable, try again shortly."):
+        self.detail = detail
+        super().__init__(detail)
+
+
+_client: Elasticsearch | None = None
+_client_lock = threading.Lock()
+
+
+def get_client() -> Elasticsearch:
+    """The process-wide client (pooled connections), created on first use."""
+    global _client
+    if _client is None:
+        with _client_lock:
+            if _client is None:
+                _client = Elasticsearch(
+                    settings.ELASTICSEARCH_URL,
+                    request_timeout=settings.SEARCH_TIMEOUT,
+                    # One quick retry on a dropped connection; never on a timeout (it would
+                    # double the worst-case latency of a search page).
+                    max_retries=1,
+                    retry_on_timeout=False,
+                    connections_per_node=settings.MODELS_API_POOL_SIZE,
+                )
+    return _client
+
+
+def reset_client() -> None:
+    global _client
+    _client = None
+
+
+def search_listings(body: dict) -> dict:
+    """Run one search request against the listings alias and return the raw response."""
+    try:
+        response = (
+            get_client().options(headers=outgoing_headers()).search(index=LISTINGS_ALIAS, body=body)
+        )
+    except elasticsearch.NotFoundError as exc:
+        logger.error("search index missing", extra={"index": LISTINGS_ALIAS})
+        raise SearchUnavailable("Search is not ready yet, try again shortly.") from exc
+    except elasticsearch.ApiError as exc:
+        logger.error(
+            "search engine rejected a query",
+            extra={"status": exc.meta.status, "error": str(exc)[:500]},
+        )
+        raise SearchUnavailable() from exc
+    except elasticsearch.TransportError as exc:
+        logger.warning("search engine unreachable", extra={"error": type(exc).__name__})
+        raise SearchUnavailable() from exc
+    return response.body if hasattr(response, "body") else dict(response)
+
+
+def check_health(timeout: float = 1.0) -> str:
+    """Return a short status line; raise SearchUnavailable if the engine cannot serve."""
+    try:
+        client = get_client().options(request_timeout=timeout, max_retries=0)
+        exists = client.indices.exists_alias(name=LISTINGS_ALIAS)
+    except (elasticsearch.ApiError, elasticsearch.TransportError) as exc:
+        raise SearchUnavailable(type(exc).__name__) from exc
+    if not exists:
+        raise SearchUnavailable(f"alias {LISTINGS_ALIAS!r} missing")
+    return f"alias {LISTINGS_ALIAS!r} present"

@@ -1,0 +1,135 @@
+"""Settings of the experience API, read from the environment (12-factor).
+
+This service has no database: it composes models-api (HTTP), Redis (cache), Kafka
+(page-view events) and the search engine. See docs/internal-contracts.md for the
+variables shared with the other services.
+"""
+
+from pathlib import Path
+
+import environ
+
+from mpcommon.logging import logging_config
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+SECRET_KEY = env("DJANGO_SECRET_KEY")
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+
+INSTALLED_APPS = [
+    "rest_framework",
+    "drf_spectacular",
+    # Apps registered only because they ship management commands.
+    "caching",
+]
+
+MIDDLEWARE = [
+    "mpcommon.request_id.RequestIDMiddleware",
+    "mpcommon.logging.AccessLogMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+# No database: every piece of data is owned by models-api.
+DATABASES: dict = {}
+
+# URLs are matched with and without a trailing slash; never redirect an API call.
+APPEND_SLASH = False
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOGGING = logging_config("experience-api", LOG_LEVEL)
+
+# --- Cache (Redis) --------------------------------------------------------------------
+REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+CACHE_ENABLED = env.bool("CACHE_ENABLED", default=True)
+CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", default="exp")
+
+if CACHE_ENABLED:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
+                # Redis down must cost milliseconds, not seconds: the site then runs uncached.
+                "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=0.2),
+                "SOCKET_TIMEOUT": env.float("REDIS_SOCKET_TIMEOUT", default=0.3),
+                "IGNORE_EXCEPTIONS": True,
+            },
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+DJANGO_REDIS_IGNORE_EXCEPTIONS = True
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+
+# Fresh lifetimes of cached pages; after that an entry is served stale for at most
+# CACHE_STALE_SECONDS while one worker recomputes it (see caching/cache.py).
+HOME_CACHE_SECONDS = env.int("HOME_CACHE_SECONDS", default=30)
+DETAIL_CACHE_SECONDS = env.int("DETAIL_CACHE_SECONDS", default=60)
+CATEGORIES_CACHE_SECONDS = env.int("CATEGORIES_CACHE_SECONDS", default=300)
+CACHE_STALE_SECONDS = env.int("CACHE_STALE_SECONDS", default=120)
+CACHE_LOCK_SECONDS = env.float("CACHE_LOCK_SECONDS", default=5.0)
+CACHE_LOCK_WAIT_SECONDS = env.float("CACHE_LOCK_WAIT_SECONDS", default=1.0)
+AUTH_CACHE_SECONDS = env.int("AUTH_CACHE_SECONDS", default=30)
+
+# --- models-api -----------------------------------------------------------------------
+MODELS_API_URL = env("MODELS_API_URL", default="http://127.0.0.1:8300").rstrip("/")
+SERVICE_TOKEN = env("SERVICE_TOKEN")
+MODELS_API_CONNECT_TIMEOUT = env.float("MODELS_API_CONNECT_TIMEOUT", default=0.5)
+MODELS_API_READ_TIMEOUT = env.float("MODELS_API_READ_TIMEOUT", default=3.0)
+MODELS_API_RETRIES = env.int("MODELS_API_RETRIES", default=2)
+MODELS_API_BACKOFF = env.float("MODELS_API_BACKOFF", default=0.1)
+MODELS_API_POOL_SIZE = env.int("MODELS_API_POOL_SIZE", default=20)
+# Threads used to make independent models-api calls of one page concurrently.
+CONCURRENT_CALLS_WORKERS = env.int("CONCURRENT_CALLS_WORKERS", default=8)
+
+# --- search engine --------------------------------------------------------------------
+ELASTICSEARCH_URL = env("ELASTICSEARCH_URL", default="http://127.0.0.1:9200")
+SEARCH_TIMEOUT = env.float("SEARCH_TIMEOUT", default=2.0)
+SEARCH_PAGE_SIZE = 20
+SEARCH_MAX_PAGE = env.int("SEARCH_MAX_PAGE", default=50)
+
+# --- Kafka (page views) ---------------------------------------------------------------
+# Bootstrap servers and api_version come from mpcommon.kafka_config (KAFKA_* variables).
+KAFKA_MAX_BLOCK_MS = env.int("KAFKA_MAX_BLOCK_MS", default=200)
+PAGE_VIEW_QUEUE_SIZE = env.int("PAGE_VIEW_QUEUE_SIZE", default=10000)
+CACHE_INVALIDATOR_GROUP = env("CACHE_INVALIDATOR_GROUP", default="experience-api-cache")
+
+# --- DRF / OpenAPI --------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.BearerAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.negotiation.AlwaysJSONNegotiation",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
+    # No django.contrib.auth: users live in models-api.
+    "UNAUTHENTICATED_USER": None,
+    "UNAUTHENTICATED_TOKEN": None,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Marketplace experience API",
+    "DESCRIPTION": "Public JSON API: one endpoint per page or screen.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["config.schema.canonical_paths"],
+}
+
+SECURE_CONTENT_TYPE_NOSNIFF = True

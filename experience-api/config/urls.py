@@ -1,0 +1,52 @@
+"""URLs of the public JSON API (``/api/v1/...``), health endpoints and the schema.
+
+Every API path matches with or without a trailing slash (no redirects for API
+clients); anything else gets a JSON 404.
+"""
+
+from django.urls import re_path
+from drf_spectacular.views import SpectacularJSONAPIView
+
+from accounts.api import LoginView, LogoutView, MeView, SignupView
+from health.views import readyz
+from listings.api import (
+    CategoriesView,
+    HomeView,
+    ListingCreateView,
+    ListingDetailView,
+    UserProfileView,
+)
+from mpcommon.health import healthz
+from search.api import SearchView
+
+ID = r"(?P<{name}>[1-9][0-9]{{0,18}})"
+
+
+def api(pattern: str, view, name: str):
+    return re_path(rf"^api/v1/{pattern}/?$", view, name=name)
+
+
+class SchemaView(SpectacularJSONAPIView):
+    authentication_classes: list = []
+
+
+urlpatterns = [
+    re_path(r"^healthz/?$", healthz, name="healthz"),
+    re_path(r"^readyz/?$", readyz, name="readyz"),
+    api("home", HomeView.as_view(), "home"),
+    api("listings", ListingCreateView.as_view(), "listing-create"),
+    api(f"listings/{ID.format(name='listing_id')}", ListingDetailView.as_view(), "listing-detail"),
+    api("search", SearchView.as_view(), "search"),
+    api("auth/signup", SignupView.as_view(), "signup"),
+    api("auth/login", LoginView.as_view(), "login"),
+    api("auth/logout", LogoutView.as_view(), "logout"),
+    api("me", MeView.as_view(), "me"),
+    api(f"users/{ID.format(name='user_id')}", UserProfileView.as_view(), "user-profile"),
+    api("categories", CategoriesView.as_view(), "categories"),
+    api("schema", SchemaView.as_view(), "schema"),
+]
+
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.not_found"
+handler500 = "config.errors.server_error"

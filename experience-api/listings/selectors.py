@@ -1,0 +1,105 @@
+"""Reads that compose the listing pages from models-api (cached where it pays)."""
+
+from __future__ import annotations
+
+import logging
+import math
+
+from django.conf import settings
+
+from caching import cache as page_cache
+from clients import models_api
+from listings.cards import card
+
+logger = logging.getLogger(__name__)
+
+HOME_LIST_SIZE = 12
+PROFILE_PAGE_SIZE = 20
+MAX_RECOMMENDATIONS = 12
+
+
+def _home_page() -> tuple[dict, bool]:
+    client = models_api.get_client()
+    newest, popular = models_api.run_concurrently(
+        lambda: client.list_listings(status="active", ordering="newest", page_size=HOME_LIST_SIZE),
+        lambda: client.list_listings(
+            status="active", ordering="most_viewed", page_size=HOME_LIST_SIZE
+        ),
+    )
+    return {
+        "newest": [card(item) for item in newest["results"]],
+        "popular": [card(item) for item in popular["results"]],
+    }, True
+
+
+def home_page() -> dict:
+    """``{"newest": [card x12], "popular": [card x12]}``, cached for HOME_CACHE_SECONDS."""
+    return page_cache.get_or_compute(
+        page_cache.HOME, _home_page, fresh_seconds=settings.HOME_CACHE_SECONDS
+    )
+
+
+def _recommendation_cards(listing_id: int) -> list[dict]:
+    client = models_api.get_client()
+    ids = client.get_recommendations(listing_id)[:MAX_RECOMMENDATIONS]
+    if not ids:
+        return []
+    found = client.list_listings(ids=ids, status="active", page_size=len(ids))["results"]
+    by_id = {item["id"]: item for item in found}
+    # Keep the recommender's order; skip listings that are gone or no longer active.
+    return [card(by_id[i]) for i in ids if i in by_id]
+
+
+def _listing_detail(listing_id: int) -> tuple[dict, bool]:
+    client = models_api.get_client()
+    listing_call = models_api.submit(client.get_listing, listing_id)
+    recommendations_call = models_api.submit(_recommendation_cards, listing_id)
+    listing = listing_call.result()  # NotFound / ModelsApiUnavailable propagate
+    try:
+        recommendations, complete = recommendations_call.result(), True
+    except models_api.ModelsApiError:
+        # The listing still renders; the degraded page is not cached.
+        logger.warning("recommendations unavailable", extra={"listing_id": listing_id})
+        recommendations, complete = [], False
+    return {**listing, "recommendations": recommendations}, complete
+
+
+def listing_detail(listing_id: int) -> dict:
+    """The listing (as models-api) plus ``recommendations`` cards; cached per listing."""
+    return page_cache.get_or_compute(
+        page_cache.listing_namespace(listing_id),
+        lambda: _listing_detail(listing_id),
+        fresh_seconds=settings.DETAIL_CACHE_SECONDS,
+    )
+
+
+def categories() -> list[dict]:
+    """The fixed, seeded set of categories (cached for CATEGORIES_CACHE_SECONDS)."""
+    return page_cache.get_or_compute(
+        page_cache.CATEGORIES,
+        lambda: (models_api.get_client().list_categories(), True),
+        fresh_seconds=settings.CATEGORIES_CACHE_SECONDS,
+    )
+
+
+def user_profile(user_id: int, *, page: int) -> dict:
+    """A public profile: the user and one page of their active listings (not cached)."""
+    client = models_api.get_client()
+    user, listings = models_api.run_concurrently(
+        lambda: client.get_user(user_id),
+        lambda: client.list_listings(
+            seller=user_id,
+            status="active",
+            ordering="newest",
+            page=page,
+            page_size=PROFILE_PAGE_SIZE,
+        ),
+    )
+    total = listings["count"]
+    return {
+        "user": user,
+        "listings": [card(item) for item in listings["results"]],
+        "total": total,
+        "page": page,
+        "pages": max(1, math.ceil(total / PROFILE_PAGE_SIZE)),
+    }
