@@ -20,7 +20,6 @@ from .settings import ImproperlyConfigured, Settings
 
 logger = logging.getLogger(__name__)
 
-LISTING_STATUSES = ("active", "sold", "withdrawn")
 MAX_PAGE_SIZE = 100
 
 
@@ -102,16 +101,12 @@ class ModelsApiClient:
             raise ModelsApiUnavailable(f"{method} {path}: invalid JSON body") from exc
 
     # ------------------------------------------------------------------ listings
-    def listings_page(self, *, page: int, status: str, ordering: str = "oldest") -> dict:
+    def listings_page(self, *, page: int, ordering: str = "oldest") -> dict:
+        """One page (100) of listings of every status (no ``status`` filter = all)."""
         return self._request(
             "GET",
             "/listings",
-            params={
-                "status": status,
-                "ordering": ordering,
-                "page": page,
-                "page_size": MAX_PAGE_SIZE,
-            },
+            params={"ordering": ordering, "page": page, "page_size": MAX_PAGE_SIZE},
         )
 
     def view_counts(self, listing_ids: Iterable[int]) -> dict[int, int]:
@@ -120,18 +115,13 @@ class ModelsApiClient:
         counts: dict[int, int] = {}
         for start in range(0, len(ids), MAX_PAGE_SIZE):
             chunk = ids[start : start + MAX_PAGE_SIZE]
-            for status in LISTING_STATUSES:
-                body = self._request(
-                    "GET",
-                    "/listings",
-                    params={
-                        "ids": ",".join(map(str, chunk)),
-                        "status": status,
-                        "page_size": MAX_PAGE_SIZE,
-                    },
-                )
-                for listing in body.get("results", []):
-                    counts[int(listing["id"])] = int(listing["view_count"])
+            body = self._request(
+                "GET",
+                "/listings",
+                params={"ids": ",".join(map(str, chunk)), "page_size": MAX_PAGE_SIZE},
+            )
+            for listing in body.get("results", []):
+                counts[int(listing["id"])] = int(listing["view_count"])
         return counts
 
     # ------------------------------------------------------------------ views

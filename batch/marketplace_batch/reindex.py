@@ -30,7 +30,7 @@ from mpcommon.kafka_config import client_kwargs
 from . import search
 from .indexer import plan_batch
 from .lifecycle import Backoff, ShutdownFlag, retry_until_done
-from .models_api import LISTING_STATUSES, ModelsApiClient
+from .models_api import ModelsApiClient
 from .models_api import is_transient as models_api_transient
 from .search import BulkRetryNeeded, ListingWrite
 from .settings import Settings
@@ -173,31 +173,28 @@ class Reindexer:
         return applied
 
     def copy_from_models_api(self, index: str) -> int:
-        """Every listing of every status, page by page (each page retried on its own)."""
+        """Every listing of every status, oldest first, page by page (each page retried
+        on its own; a listing shifting pages meanwhile is caught by the event replay)."""
         copied = 0
-        for status in LISTING_STATUSES:
-            page = 1
-            while True:
-                body = self._retry(
-                    lambda status=status, page=page: self.models_api.listings_page(
-                        page=page, status=status, ordering="oldest"
-                    ),
-                    models_api_transient,
-                    "read listings from models-api",
+        page = 1
+        while True:
+            body = self._retry(
+                lambda page=page: self.models_api.listings_page(page=page, ordering="oldest"),
+                models_api_transient,
+                "read listings from models-api",
+            )
+            writes = [
+                ListingWrite(
+                    int(listing["id"]),
+                    int(listing["version"]),
+                    search_index.listing_document(listing),
                 )
-                writes = [
-                    ListingWrite(
-                        int(listing["id"]),
-                        int(listing["version"]),
-                        search_index.listing_document(listing),
-                    )
-                    for listing in body.get("results", [])
-                ]
-                copied += self.write(writes, index)
-                if not body.get("next"):
-                    break
-                page += 1
-        return copied
+                for listing in body.get("results", [])
+            ]
+            copied += self.write(writes, index)
+            if not body.get("next"):
+                return copied
+            page += 1
 
     def replay_events(self, index: str, start, end) -> int:
         replayed = 0
