@@ -57,8 +57,16 @@ PORTS = [
 ]
 INFRA = ["postgres", "redis", "zookeeper", "kafka", "search"]
 APPS = [
-    "models", "outbox-relay", "authenticator-purge", "exp", "cache-invalidator",
-    "web1", "web2", "indexer", "pageviews", "recommendations",
+    "models",
+    "outbox-relay",
+    "authenticator-purge",
+    "exp",
+    "cache-invalidator",
+    "web1",
+    "web2",
+    "indexer",
+    "pageviews",
+    "recommendations",
 ]
 GROUP = {name: "infra" for name in INFRA} | {name: "apps" for name in APPS} | {"haproxy": "edge"}
 TOPICS = {"listings": 2, "page-views": 2, "listings.dlq": 1, "page-views.dlq": 1}
@@ -108,6 +116,31 @@ def _pg_bin() -> Path:
     return Path(found).resolve().parent if found else Path("/usr/lib/postgresql/15/bin")
 
 
+def _pg_dirs() -> tuple[Path, Path]:
+    """PostgreSQL's data and socket folders: var/data/postgres and var/run/pg normally.
+
+    PostgreSQL refuses to run as root, so as root it runs as the `postgres` user, which
+    must be able to reach the folder. When the checkout sits under a private folder
+    (e.g. a 0700 temporary directory), fall back to a folder of the postgres user's own,
+    keyed by this checkout, and link it from var/data so the data still has one home.
+    """
+    data, sock = VAR / "data" / "postgres", VAR / "run" / "pg"
+    if os.geteuid() != 0:
+        return data, sock
+    probe = subprocess.run(
+        ["runuser", "-u", "postgres", "--", "test", "-x", str(VAR)], capture_output=True
+    )
+    if probe.returncode == 0:
+        return data, sock
+    import hashlib
+
+    base = (
+        Path("/var/lib/postgresql/marketplace")
+        / hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
+    )
+    return base / "data", base / "socket"
+
+
 def load_env() -> dict[str, str]:
     """Defaults < environment < derived values; secrets from var/secrets.env."""
     env = _read_env_file(OPS / "defaults.env")
@@ -118,6 +151,8 @@ def load_env() -> dict[str, str]:
     for key, value in secret_values.items():
         env[key] = os.environ.get(key, value)
     host = env["BIND_ADDRESS"]
+    VAR.mkdir(parents=True, exist_ok=True)
+    pg_data, pg_socket = _pg_dirs()
     derived = {
         "ROOT": str(ROOT),
         "VAR_DIR": str(VAR),
@@ -126,6 +161,8 @@ def load_env() -> dict[str, str]:
         "PG_BIN": str(_pg_bin()),
         "NOIDA_BIN": str(_noida_binary()),
         "PG_OS_USER": "postgres" if os.geteuid() == 0 else getpass.getuser(),
+        "PG_DATA_DIR": str(pg_data),
+        "PG_SOCKET_DIR": str(pg_socket),
         "DATABASE_URL": (
             f"postgres://{env['PG_USER']}:{env['PG_PASSWORD']}@{host}:{env['PG_PORT']}/"
             f"{env['PG_DATABASE']}"
@@ -160,8 +197,17 @@ def render(template: Path, target: Path, env: dict[str, str]) -> None:
 
 
 def render_configs(env: dict[str, str]) -> None:
-    for sub in ("run", "log", "log/kafka", "data", "data/redis", "data/search", "data/kafka",
-                "data/zookeeper", "run/pg"):
+    for sub in (
+        "run",
+        "run/overrides",
+        "log",
+        "log/kafka",
+        "data",
+        "data/redis",
+        "data/search",
+        "data/kafka",
+        "data/zookeeper",
+    ):
         (VAR / sub).mkdir(parents=True, exist_ok=True)
     render(OPS / "supervisord.conf", SUPERVISOR_CONF, env)
     render(OPS / "zookeeper.properties", VAR / "run" / "zookeeper.properties", env)
@@ -220,7 +266,10 @@ def supervisor_running() -> bool:
 def ctl(*args: str, check: bool = False) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(VENV / "bin" / "supervisorctl"), "-c", str(SUPERVISOR_CONF), *args],
-        capture_output=True, text=True, check=check, timeout=120,
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=120,
     )
 
 
@@ -245,10 +294,9 @@ def wait_for(name: str, probe, timeout: float, what: str) -> None:
     while time.monotonic() < deadline:
         if probe():
             return
-        state = program_states().get(name)
-        if state in ("FATAL", "BACKOFF", "EXITED") and time.monotonic() > deadline - timeout + 5:
-            if state == "FATAL":
-                break
+        # FATAL means supervisord gave up retrying: no point in waiting longer.
+        if program_states().get(name) == "FATAL":
+            break
         time.sleep(0.3)
     state = program_states().get(name, "unknown")
     raise StackError(
@@ -313,45 +361,78 @@ def preflight(env: dict[str, str]) -> None:
 
 
 def init_postgres(env: dict[str, str]) -> None:
-    data = VAR / "data" / "postgres"
+    data, sock = Path(env["PG_DATA_DIR"]), Path(env["PG_SOCKET_DIR"])
+    link = VAR / "data" / "postgres"
+    if data != link and not link.exists():
+        link.symlink_to(data, target_is_directory=True)
     if (data / "PG_VERSION").exists():
         return
-    data.mkdir(parents=True, exist_ok=True)
+    for folder in (data, sock):
+        folder.mkdir(parents=True, exist_ok=True)
     run_as = []
     if os.geteuid() == 0:
-        shutil.chown(data, "postgres", "postgres")
-        shutil.chown(VAR / "run" / "pg", "postgres", "postgres")
+        for folder in (data, sock):
+            shutil.chown(folder, "postgres", "postgres")
         run_as = ["runuser", "-u", "postgres", "--"]
     print("  initialising PostgreSQL cluster in", data)
     subprocess.run(
-        [*run_as, f"{env['PG_BIN']}/initdb", "-D", str(data), "-U", "postgres",
-         "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"],
-        check=True, capture_output=True, text=True,
+        [
+            *run_as,
+            f"{env['PG_BIN']}/initdb",
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
 
 
 def ensure_database(env: dict[str, str]) -> None:
-    psql = [
-        f"{env['PG_BIN']}/psql", "-h", str(VAR / "run" / "pg"), "-p", env["PG_PORT"],
-        "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-qtA",
-    ]
-    user, password, database = env["PG_USER"], env["PG_PASSWORD"], env["PG_DATABASE"]
-    exists = subprocess.run(
-        [*psql, "-c", f"SELECT 1 FROM pg_roles WHERE rolname = '{user}'"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()
-    verb = "ALTER" if exists else "CREATE"
+    """Create (or update) the application role and database; idempotent.
+
+    Names and password go in as psql variables (quoted by psql), never spliced into SQL.
+    """
+    script = """
+SELECT format('CREATE ROLE %I LOGIN CREATEDB', :'user')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'user') \\gexec
+ALTER ROLE :"user" LOGIN CREATEDB PASSWORD :'password';
+SELECT format('CREATE DATABASE %I OWNER %I', :'database', :'user')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'database') \\gexec
+"""
     subprocess.run(
-        [*psql, "-c", f"{verb} ROLE {user} LOGIN CREATEDB PASSWORD '{password}'"],
-        check=True, capture_output=True, text=True,
+        [
+            f"{env['PG_BIN']}/psql",
+            "-h",
+            env["PG_SOCKET_DIR"],
+            "-p",
+            env["PG_PORT"],
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-qtA",
+            "-v",
+            f"user={env['PG_USER']}",
+            "-v",
+            f"password={env['PG_PASSWORD']}",
+            "-v",
+            f"database={env['PG_DATABASE']}",
+        ],
+        input=script,
+        check=True,
+        capture_output=True,
+        text=True,
     )
-    has_db = subprocess.run(
-        [*psql, "-c", f"SELECT 1 FROM pg_database WHERE datname = '{database}'"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()
-    if not has_db:
-        subprocess.run([*psql, "-c", f"CREATE DATABASE {database} OWNER {user}"],
-                       check=True, capture_output=True, text=True)
 
 
 def pg_ready(env: dict[str, str]) -> bool:
@@ -365,18 +446,41 @@ def pg_ready(env: dict[str, str]) -> bool:
 def ensure_topics(env: dict[str, str]) -> None:
     script = KAFKA_HOME / "bin" / "kafka-topics.sh"
     zk = f"{env['BIND_ADDRESS']}:{env['ZK_PORT']}"
-    tool_env = {**os.environ, "KAFKA_HEAP_OPTS": "-Xmx128m", "KAFKA_GC_LOG_OPTS": " ", "KAFKA_JMX_OPTS": " ",
-                "LOG_DIR": str(VAR / "log" / "kafka")}
-    listed = subprocess.run([str(script), "--zookeeper", zk, "--list"], capture_output=True,
-                            text=True, env=tool_env, timeout=60)
+    tool_env = {
+        **os.environ,
+        "KAFKA_HEAP_OPTS": "-Xmx128m",
+        "KAFKA_GC_LOG_OPTS": " ",
+        "KAFKA_JMX_OPTS": " ",
+        "LOG_DIR": str(VAR / "log" / "kafka"),
+    }
+    listed = subprocess.run(
+        [str(script), "--zookeeper", zk, "--list"],
+        capture_output=True,
+        text=True,
+        env=tool_env,
+        timeout=60,
+    )
     existing = {line.split()[0] for line in listed.stdout.splitlines() if line.strip()}
     for topic, partitions in TOPICS.items():
         if topic in existing:
             continue
         result = subprocess.run(
-            [str(script), "--zookeeper", zk, "--create", "--topic", topic,
-             "--partitions", str(partitions), "--replication-factor", "1"],
-            capture_output=True, text=True, env=tool_env, timeout=60,
+            [
+                str(script),
+                "--zookeeper",
+                zk,
+                "--create",
+                "--topic",
+                topic,
+                "--partitions",
+                str(partitions),
+                "--replication-factor",
+                "1",
+            ],
+            capture_output=True,
+            text=True,
+            env=tool_env,
+            timeout=60,
         )
         if result.returncode != 0 and "already exists" not in result.stdout + result.stderr:
             raise StackError(f"could not create Kafka topic {topic}: {result.stderr[-500:]}")
@@ -391,7 +495,9 @@ def kafka_ready(env: dict[str, str]) -> bool:
     client_id = b"stack-probe"
     body = struct.pack(">hhih", 3, 0, 1, len(client_id)) + client_id + struct.pack(">i", 0)
     try:
-        with socket.create_connection((env["BIND_ADDRESS"], int(env["KAFKA_PORT"])), timeout=2) as sock:
+        with socket.create_connection(
+            (env["BIND_ADDRESS"], int(env["KAFKA_PORT"])), timeout=2
+        ) as sock:
             sock.sendall(struct.pack(">i", len(body)) + body)
             header = sock.recv(4)
             if len(header) < 4:
@@ -411,8 +517,11 @@ def kafka_ready(env: dict[str, str]) -> bool:
 
 def manage(service: str, *args: str, timeout: float = 600) -> None:
     result = subprocess.run(
-        [str(VENV / "bin" / "python"), "manage.py", *args], cwd=ROOT / service,
-        capture_output=True, text=True, timeout=timeout,
+        [str(VENV / "bin" / "python"), "manage.py", *args],
+        cwd=ROOT / service,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     log = VAR / "log" / f"{service}-manage.log"
     with log.open("a") as handle:
@@ -462,17 +571,32 @@ def start_apps(env: dict[str, str]) -> None:
     manage("web-frontend", "collectstatic", "--noinput")
     start_programs(APPS)
     host = env["BIND_ADDRESS"]
-    for name, port in (("models", "MODELS_PORT"), ("exp", "EXP_PORT"), ("web1", "WEB1_PORT"),
-                       ("web2", "WEB2_PORT")):
+    for name, port in (
+        ("models", "MODELS_PORT"),
+        ("exp", "EXP_PORT"),
+        ("web1", "WEB1_PORT"),
+        ("web2", "WEB2_PORT"),
+    ):
         url = f"http://{host}:{env[port]}/healthz"
         wait_for(name, lambda url=url: http_get(url)[0] == 200, 60, f"GET {url} = 200")
-    wait_running(["outbox-relay", "authenticator-purge", "cache-invalidator", "indexer",
-                  "pageviews", "recommendations"])
+    wait_running(
+        [
+            "outbox-relay",
+            "authenticator-purge",
+            "cache-invalidator",
+            "indexer",
+            "pageviews",
+            "recommendations",
+        ]
+    )
 
 
 def start_edge(env: dict[str, str]) -> None:
-    check = subprocess.run(["/usr/sbin/haproxy", "-c", "-q", "-f", str(ROOT / "haproxy" / "haproxy.cfg")],
-                           capture_output=True, text=True)
+    check = subprocess.run(
+        ["/usr/sbin/haproxy", "-c", "-q", "-f", str(ROOT / "haproxy" / "haproxy.cfg")],
+        capture_output=True,
+        text=True,
+    )
     if check.returncode != 0:
         raise StackError(f"haproxy/haproxy.cfg is invalid:\n{check.stdout}{check.stderr}")
     start_programs(["haproxy"])
@@ -491,7 +615,8 @@ def up(env: dict[str, str], infra_only: bool = False) -> None:
         render_configs(env)
         result = subprocess.run(
             [str(VENV / "bin" / "supervisord"), "-c", str(SUPERVISOR_CONF)],
-            capture_output=True, text=True,
+            capture_output=True,
+            text=True,
         )
         if result.returncode != 0:
             raise StackError(f"supervisord failed to start: {result.stderr}")
@@ -531,8 +656,11 @@ def down(env: dict[str, str]) -> None:
                 break
             time.sleep(0.2)
         print("stack stopped")
-    still = [f"{human} ({env[var]})" for _p, var, human in PORTS
-             if port_open(int(env[var]), env["BIND_ADDRESS"])]
+    still = [
+        f"{human} ({env[var]})"
+        for _p, var, human in PORTS
+        if port_open(int(env[var]), env["BIND_ADDRESS"])
+    ]
     if still:
         raise StackError("ports still listening after stop: " + ", ".join(still))
 

@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def supervisorctl(*args: str) -> str:
     result = subprocess.run(
         [sys.executable, str(ROOT / "ops" / "stack.py"), "ctl", *args],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     return result.stdout
 

@@ -26,9 +26,14 @@ def _search_finds(api: str, word: str) -> bool:
 def _create_listing(api: str, token: str, title: str) -> requests.Response:
     return requests.post(
         f"{api}/listings",
-        json={"title": title, "description": "Drill listing, please ignore.",
-              "price": "12.50", "category": "electronics"},
-        headers={"Authorization": f"Bearer {token}"}, timeout=15,
+        json={
+            "title": title,
+            "description": "Drill listing, please ignore.",
+            "price": "12.50",
+            "category": "electronics",
+        },
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=15,
     )
 
 
@@ -54,8 +59,12 @@ class KafkaOutageTest:
             assert not _search_finds(api, word)
         finally:
             supervisorctl("start", "infra:kafka")
-        wait_until(lambda: _search_finds(api, word), 60, interval=1,
-                   message=f"listing '{word}' searchable after Kafka restart")
+        wait_until(
+            lambda: _search_finds(api, word),
+            60,
+            interval=1,
+            message=f"listing '{word}' searchable after Kafka restart",
+        )
 
 
 class SearchOutageTest:
@@ -71,8 +80,14 @@ class SearchOutageTest:
             assert "unavailable" in page.text.lower()
         finally:
             supervisorctl("start", "infra:search")
-        wait_until(lambda: requests.get(f"{api}/search", params={"q": "lamp"}, timeout=5)
-                   .status_code == 200, 60, interval=1, message="search back")
+        wait_until(
+            lambda: (
+                requests.get(f"{api}/search", params={"q": "lamp"}, timeout=5).status_code == 200
+            ),
+            60,
+            interval=1,
+            message="search back",
+        )
 
     def test_listing_created_while_search_is_down_becomes_searchable(self, api, author):
         word = unique_word()
@@ -81,5 +96,9 @@ class SearchOutageTest:
             assert _create_listing(api, author, f"Antique {word} clock").status_code == 201
         finally:
             supervisorctl("start", "infra:search")
-        wait_until(lambda: _search_finds(api, word), 60, interval=1,
-                   message=f"listing '{word}' searchable after the engine restart")
+        wait_until(
+            lambda: _search_finds(api, word),
+            60,
+            interval=1,
+            message=f"listing '{word}' searchable after the engine restart",
+        )

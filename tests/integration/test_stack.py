@@ -6,6 +6,7 @@ import os
 import signal
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -46,8 +47,11 @@ class EdgeTest:
         response = requests.get(f"{public_url}/api/v1/home", timeout=10)
         request_id = response.headers["X-Request-ID"]
         log = os.path.join(stack_env["VAR_DIR"], "log", "exp.log")
-        wait_until(lambda: request_id in open(log, errors="replace").read(), 5,
-                   message=f"request id {request_id} in {log}")
+        wait_until(
+            lambda: request_id in Path(log).read_text(errors="replace"),
+            5,
+            message=f"request id {request_id} in {log}",
+        )
 
     def test_security_headers_are_set(self, public_url):
         headers = requests.get(f"{public_url}/healthz", timeout=5).headers
@@ -56,8 +60,9 @@ class EdgeTest:
         assert "Content-Security-Policy" in headers
 
     def test_text_is_compressed(self, public_url):
-        response = requests.get(f"{public_url}/api/v1/home", timeout=10,
-                                headers={"Accept-Encoding": "gzip"})
+        response = requests.get(
+            f"{public_url}/api/v1/home", timeout=10, headers={"Accept-Encoding": "gzip"}
+        )
         assert response.headers.get("Content-Encoding") == "gzip"
 
     def test_prometheus_metrics_are_exported(self, stack_env):
@@ -68,13 +73,19 @@ class EdgeTest:
 class IsolationTest:
     @pytest.mark.parametrize(
         "path",
-        ["/api/v1/listings?ordering=newest", "/api/v1/users/1", "/api/v1/recommendations",
-         "/api/v1/authenticators/resolve", "/api/v1/categories/../listings", "/readyz",
-         "/api/v1/schema/../../api/v1/listings/views", "/admin/"],
+        [
+            "/api/v1/listings?ordering=newest",
+            "/api/v1/users/1",
+            "/api/v1/recommendations",
+            "/api/v1/authenticators/resolve",
+            "/api/v1/categories/../listings",
+            "/readyz",
+            "/api/v1/schema/../../api/v1/listings/views",
+            "/admin/",
+        ],
     )
     def test_no_path_through_haproxy_reaches_models_api(self, public_url, path):
-        response = requests.get(public_url + path, timeout=10,
-                                headers={"X-Service-Token": "guess"})
+        response = requests.get(public_url + path, timeout=10, headers={"X-Service-Token": "guess"})
         # models-api answers paginated `{"count", "results"}` pages and its own schema;
         # nothing through the public door may look like that.
         assert "models-api" not in response.text.lower()
@@ -106,7 +117,8 @@ class RateLimitTest:
             for _ in range(limit + 5):
                 response = requests.post(
                     f"{public_url}/api/v1/auth/login",
-                    json={"username": "nobody-here", "password": "wrong-password"}, timeout=10,
+                    json={"username": "nobody-here", "password": "wrong-password"},
+                    timeout=10,
                 )
                 statuses.append(response.status_code)
         finally:
@@ -146,15 +158,25 @@ class FailoverTest:
             time.sleep(0.5)
             os.kill(old_pid, signal.SIGKILL)
             wait_until(
-                lambda: int(haproxy_stats(stats_url)[("web", "web1")]["chkdown"])
-                > int(before["chkdown"]),
-                15, message="HAProxy to mark web1 DOWN",
+                lambda: (
+                    int(haproxy_stats(stats_url)[("web", "web1")]["chkdown"])
+                    > int(before["chkdown"])
+                ),
+                15,
+                message="HAProxy to mark web1 DOWN",
             )
-            wait_until(lambda: program_state("apps:web1") == "RUNNING"
-                       and program_pid("apps:web1") != old_pid, 30,
-                       message="supervisor to restart web1")
-            wait_until(lambda: haproxy_stats(stats_url)[("web", "web1")]["status"] == "UP", 30,
-                       message="web1 back UP")
+            wait_until(
+                lambda: (
+                    program_state("apps:web1") == "RUNNING" and program_pid("apps:web1") != old_pid
+                ),
+                30,
+                message="supervisor to restart web1",
+            )
+            wait_until(
+                lambda: haproxy_stats(stats_url)[("web", "web1")]["status"] == "UP",
+                30,
+                message="web1 back UP",
+            )
         finally:
             done.set()
             for thread in threads:

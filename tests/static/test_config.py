@@ -7,9 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
-
 import stack
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,7 +17,8 @@ class HAProxyConfigTest:
     def test_config_is_valid(self):
         result = subprocess.run(
             ["haproxy", "-c", "-f", str(ROOT / "haproxy" / "haproxy.cfg")],
-            capture_output=True, text=True,
+            capture_output=True,
+            text=True,
         )
         assert result.returncode == 0, result.stdout + result.stderr
 
@@ -41,8 +41,19 @@ def compose():
 class ComposeTest:
     def test_topology_matches_the_native_stack(self, compose):
         expected = {
-            "postgres", "redis", "kafka", "elasticsearch", "models", "exp", "web1", "web2",
-            "batch", "haproxy", "selenium-chrome", "selenium-test", "jmeter",
+            "postgres",
+            "redis",
+            "kafka",
+            "elasticsearch",
+            "models",
+            "exp",
+            "web1",
+            "web2",
+            "batch",
+            "haproxy",
+            "selenium-chrome",
+            "selenium-test",
+            "jmeter",
         }
         assert expected <= set(compose["services"])
 
@@ -60,7 +71,9 @@ class ComposeTest:
     def test_every_build_has_its_dockerfile(self, compose):
         for name, service in compose["services"].items():
             if "build" in service:
-                dockerfile = ROOT / service["build"].get("context", ".") / service["build"]["dockerfile"]
+                dockerfile = (
+                    ROOT / service["build"].get("context", ".") / service["build"]["dockerfile"]
+                )
                 assert dockerfile.exists(), f"{name}: {dockerfile} missing"
 
     def test_models_api_is_not_on_the_public_network(self, compose):
@@ -86,7 +99,17 @@ class SupervisorConfigTest:
     def test_defaults_cover_every_documented_port(self):
         defaults = stack._read_env_file(ROOT / "ops" / "defaults.env")
         assert {defaults[var] for _, var, _ in stack.PORTS} == {
-            "8000", "8404", "8101", "8102", "8200", "8300", "5432", "6379", "2181", "9092", "9200",
+            "8000",
+            "8404",
+            "8101",
+            "8102",
+            "8200",
+            "8300",
+            "5432",
+            "6379",
+            "2181",
+            "9092",
+            "9200",
         }
 
 
