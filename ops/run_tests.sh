@@ -10,6 +10,8 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 MODE="${1:-all}"
 PYTEST=("$ROOT/.venv/bin/python" "$ROOT/ops/stack.py" run -- "$ROOT/.venv/bin/pytest" -p no:cacheprovider)
+REPORTS="$ROOT/var/test-reports"
+rm -rf "$REPORTS" && mkdir -p "$REPORTS"
 declare -a RESULTS=()
 FAILED=0
 
@@ -22,7 +24,7 @@ suite() {
   [[ -d "$dir" ]] || { RESULTS+=("MISSING  $name ($dir)"); FAILED=1; return; }
   echo
   echo "=================== $name ($dir) ==================="
-  (cd "$dir" && "${PYTEST[@]}" "$@")
+  (cd "$dir" && "${PYTEST[@]}" --junitxml="$REPORTS/${name// /-}.xml" "$@")
   local rc=$?
   if [[ $rc -eq 0 ]]; then
     RESULTS+=("passed   $name")
@@ -56,4 +58,5 @@ fi
 echo
 echo "=================== summary ==================="
 printf '  %s\n' "${RESULTS[@]}"
+"$ROOT/.venv/bin/python" "$ROOT/ops/test_totals.py" "$REPORTS"
 exit $FAILED
