@@ -36,8 +36,18 @@ LISTING_EVENT_TYPES = (LISTING_CREATED, LISTING_UPDATED, LISTING_DELETED)
 LISTING_DOCUMENT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": [
-        "id", "title", "description", "price", "category", "condition", "status",
-        "seller", "view_count", "created_at", "updated_at", "version",
+        "id",
+        "title",
+        "description",
+        "price",
+        "category",
+        "condition",
+        "status",
+        "seller",
+        "view_count",
+        "created_at",
+        "updated_at",
+        "version",
     ],
     "properties": {
         "id": {"type": "integer"},
@@ -115,8 +125,13 @@ def _now() -> str:
 
 
 def listing_event(
-    event_type: str, listing_id: int, version: int, listing: dict | None, *,
-    event_id: str | None = None, occurred_at: str | None = None,
+    event_type: str,
+    listing_id: int,
+    version: int,
+    listing: dict | None,
+    *,
+    event_id: str | None = None,
+    occurred_at: str | None = None,
 ) -> dict[str, Any]:
     """Build a listing event; ``listing`` is the full document (None when deleted)."""
     if event_type not in LISTING_EVENT_TYPES:

@@ -19,7 +19,9 @@ def api_version(value: str | None = None) -> tuple[int, ...] | None:
 
 
 def bootstrap_servers(value: str | None = None) -> list[str]:
-    raw = value if value is not None else os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+    raw = (
+        value if value is not None else os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+    )
     return [server.strip() for server in raw.split(",") if server.strip()]
 
 

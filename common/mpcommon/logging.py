@@ -9,9 +9,12 @@ from typing import Any
 
 from mpcommon.request_id import current_request_id
 
-_STANDARD_ATTRS = set(
-    logging.LogRecord("", 0, "", 0, "", (), None).__dict__.keys()
-) | {"message", "asctime", "request_id", "service"}
+_STANDARD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__.keys()) | {
+    "message",
+    "asctime",
+    "request_id",
+    "service",
+}
 
 
 class RequestIDFilter(logging.Filter):

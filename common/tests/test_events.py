@@ -5,11 +5,18 @@ from mpcommon import events
 
 def _listing(**overrides):
     listing = {
-        "id": 7, "title": "Bike", "description": "Red", "price": "120.00",
-        "category": {"slug": "sports", "name": "Sports"}, "condition": "good",
-        "status": "active", "seller": {"id": 3, "username": "ann", "display_name": "Ann"},
-        "view_count": 0, "created_at": "2026-11-21T07:00:00Z",
-        "updated_at": "2026-11-21T07:00:00Z", "version": 1,
+        "id": 7,
+        "title": "Bike",
+        "description": "Red",
+        "price": "120.00",
+        "category": {"slug": "sports", "name": "Sports"},
+        "condition": "good",
+        "status": "active",
+        "seller": {"id": 3, "username": "ann", "display_name": "Ann"},
+        "view_count": 0,
+        "created_at": "2026-11-21T07:00:00Z",
+        "updated_at": "2026-11-21T07:00:00Z",
+        "version": 1,
     }
     listing.update(overrides)
     return listing
@@ -58,3 +65,19 @@ class PageViewEventTest:
 
     def test_dead_letter_topic_name(self):
         assert events.dead_letter_topic("page-views") == "page-views.dlq"
+
+
+class EventDocsTest:
+    def test_docs_events_md_is_generated_from_the_code(self):
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        root = Path(__file__).resolve().parents[2]
+        rendered = subprocess.run(
+            [sys.executable, str(root / "common" / "render_event_docs.py")],
+            capture_output=True, text=True, check=True,
+        ).stdout
+        assert (root / "docs" / "events.md").read_text() == rendered, (
+            "docs/events.md is stale: run common/render_event_docs.py > docs/events.md"
+        )
