@@ -69,9 +69,7 @@ class AuthenticatorCreateApi(ServiceAPIView):
     def post(self, request):
         data = validated(CredentialsIn, request.data)
         authenticator = services.issue_authenticator(**data)
-        return Response(
-            authenticator_representation(authenticator), status=status.HTTP_201_CREATED
-        )
+        return Response(authenticator_representation(authenticator), status=status.HTTP_201_CREATED)
 
 
 class AuthenticatorResolveApi(ServiceAPIView):

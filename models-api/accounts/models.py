@@ -29,9 +29,11 @@ class UserManager(BaseUserManager):
         return self.alias(username_lower=Lower("username")).get(username_lower=username.lower())
 
     def username_taken(self, username: str) -> bool:
-        return self.alias(username_lower=Lower("username")).filter(
-            username_lower=username.lower()
-        ).exists()
+        return (
+            self.alias(username_lower=Lower("username"))
+            .filter(username_lower=username.lower())
+            .exists()
+        )
 
 
 class User(AbstractBaseUser):
@@ -68,9 +70,11 @@ class User(AbstractBaseUser):
         self.email = User.objects.normalize_email(self.email)
         if self.username:
             others = User.objects.exclude(pk=self.pk) if self.pk else User.objects.all()
-            if others.alias(username_lower=Lower("username")).filter(
-                username_lower=self.username.lower()
-            ).exists():
+            if (
+                others.alias(username_lower=Lower("username"))
+                .filter(username_lower=self.username.lower())
+                .exists()
+            ):
                 raise ValidationError({"username": "A user with that username already exists."})
 
     @property

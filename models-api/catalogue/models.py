@@ -94,9 +94,7 @@ class Listing(models.Model):
         ]
         indexes = [
             # Home page "newest": WHERE status = 'active' ORDER BY created_at DESC, id DESC.
-            models.Index(
-                fields=["status", "-created_at", "-id"], name="listing_status_newest_idx"
-            ),
+            models.Index(fields=["status", "-created_at", "-id"], name="listing_status_newest_idx"),
             # Home page "most popular": WHERE status = 'active' ORDER BY view_count DESC, id DESC.
             models.Index(
                 fields=["status", "-view_count", "-id"], name="listing_status_popular_idx"
@@ -117,6 +115,9 @@ class ViewBatch(models.Model):
     applied_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"ViewBatch {self.batch_id}"
+
 
 class Recommendation(models.Model):
     """For one listing, the ordered ids of listings people also viewed."""
@@ -126,3 +127,6 @@ class Recommendation(models.Model):
     )
     recommended_ids = ArrayField(models.BigIntegerField(), default=list)
     updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Recommendation for listing {self.listing_id}"

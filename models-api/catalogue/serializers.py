@@ -46,7 +46,11 @@ def listing_representation(listing: Listing) -> dict:
         "category": category_representation(listing.category),
         "condition": listing.condition,
         "status": listing.status,
-        "seller": {"id": seller.id, "username": seller.username, "display_name": seller.public_name},
+        "seller": {
+            "id": seller.id,
+            "username": seller.username,
+            "display_name": seller.public_name,
+        },
         "view_count": listing.view_count,
         "created_at": iso_utc(listing.created_at),
         "updated_at": iso_utc(listing.updated_at),

@@ -145,7 +145,8 @@ def add_view_counts(*, increments: dict[int, int], batch_id: str | None = None) 
         updated = 0
         if ids:
             cursor.execute(
-                "SELECT id FROM catalogue_listing WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
+                "SELECT id FROM catalogue_listing WHERE id = ANY(%s::bigint[]) "
+                "ORDER BY id FOR UPDATE",
                 [ids],
             )
             cursor.execute(
@@ -196,4 +197,3 @@ def replace_recommendations(*, recommendations: dict[int, list[int]]) -> int:
         )
     logger.info("recommendations replaced", extra={"listings": len(rows)})
     return len(rows)
-

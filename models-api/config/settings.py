@@ -108,7 +108,7 @@ SPECTACULAR_SETTINGS = {
         "The data layer of the marketplace: users, authenticators, categories, listings, "
         "view counts and recommendations. Internal only: every request carries "
         "`X-Service-Token`; requests acting for a user also carry `X-Authenticator`. "
-        "Errors are `{\"error\": code, \"detail\": message, \"fields\": {field: [messages]}}` "
+        'Errors are `{"error": code, "detail": message, "fields": {field: [messages]}}` '
         "(`fields` only on 400)."
     ),
     "VERSION": "1.0.0",
@@ -126,6 +126,8 @@ OUTBOX_RELAY_BATCH_SIZE = env.int("OUTBOX_RELAY_BATCH_SIZE", default=200)
 # Fallback poll interval: LISTEN/NOTIFY wakes the relay at once; polling covers the rest.
 OUTBOX_RELAY_POLL_SECONDS = env.float("OUTBOX_RELAY_POLL_SECONDS", default=2.0)
 OUTBOX_RELAY_MAX_BACKOFF_SECONDS = env.float("OUTBOX_RELAY_MAX_BACKOFF_SECONDS", default=30.0)
+# Sent rows are kept this long (for debugging and replays), then purged by the relay.
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=7)
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 LOGGING = logging_config("models-api", LOG_LEVEL)

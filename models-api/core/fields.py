@@ -64,7 +64,7 @@ class PriceField(serializers.DecimalField):
     and anything that is not a string or a number.
     """
 
-    default_error_messages = {"invalid": "Must be a number or a numeric string, e.g. \"12.50\"."}
+    default_error_messages = {"invalid": 'Must be a number or a numeric string, e.g. "12.50".'}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_digits", 9)

@@ -27,7 +27,9 @@ class OutboxEvent(models.Model):
     class Meta:
         indexes = [
             # The relay's query: WHERE sent_at IS NULL ORDER BY id (stays tiny once caught up).
-            models.Index(fields=["id"], condition=Q(sent_at__isnull=True), name="outbox_unsent_idx"),
+            models.Index(
+                fields=["id"], condition=Q(sent_at__isnull=True), name="outbox_unsent_idx"
+            ),
             models.Index(fields=["sent_at"], name="outbox_sent_at_idx"),
         ]
 
