@@ -57,7 +57,7 @@ def read_access_log(spark, path: Path):
         lines.where(F.size(parts) == 2)
         .select(
             parts.getItem(0).alias("user_id"),
-            parts.getItem(1).cast("long").alias("listing_id"),
+            parts.getItem(1).try_cast("long").alias("listing_id"),
         )
         .where(
             (F.col("user_id") != "-") & (F.col("user_id") != "") & F.col("listing_id").isNotNull()
