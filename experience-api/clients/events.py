@@ -104,6 +104,16 @@ class EventPublisher:
                 return False
         return True
 
+    def close(self, timeout: float = 2.0) -> None:
+        """Flush what is queued, then close the producer (its network thread stops)."""
+        self.drain(timeout)
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            try:
+                producer.close(timeout=timeout)
+            except Exception:  # noqa: BLE001 - closing is best effort at shutdown
+                logger.warning("Kafka producer did not close cleanly", exc_info=True)
+
     # --- sender side ----------------------------------------------------------------
     def _ensure_started(self) -> None:
         pid = os.getpid()
@@ -182,7 +192,7 @@ def get_publisher() -> EventPublisher:
                 _publisher = EventPublisher(
                     kafka_producer_factory, queue_size=settings.PAGE_VIEW_QUEUE_SIZE
                 )
-                atexit.register(_publisher.drain, 2.0)
+                atexit.register(_publisher.close, 2.0)
     return _publisher
 
 

@@ -127,7 +127,7 @@ class ModelsApiClient:
             _retry_policy(retries, backoff, IDEMPOTENT_METHODS | {"POST"}), pool_size
         )
         # total=0: a failed non-idempotent call is reported, never silently repeated.
-        self._once = _session(_retry_policy(0, 0, frozenset()), pool_size)
+        self._once = _session(_retry_policy(0, 0, IDEMPOTENT_METHODS), pool_size)
 
     # --- transport ------------------------------------------------------------------
     def _request(

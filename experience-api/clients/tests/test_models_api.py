@@ -1,0 +1,241 @@
+import socket
+import threading
+import time
+
+import pytest
+import requests
+import responses
+
+from clients import models_api
+from clients.models_api import (
+    ModelsApiClient,
+    ModelsApiUnavailable,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from conftest import MODELS, a_listing
+from mpcommon.request_id import reset_request_id, set_request_id
+
+
+def make_client(base_url="http://models.test", *, read_timeout=1.0, retries=2):
+    return ModelsApiClient(
+        base_url=base_url,
+        service_token="svc-secret",
+        connect_timeout=0.5,
+        read_timeout=read_timeout,
+        retries=retries,
+        backoff=0,
+        pool_size=4,
+    )
+
+
+class SilentServer:
+    """A TCP server that accepts connections and never answers (a hung upstream)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.accepted = 0
+        self.open = []
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            self.open.append(conn)
+
+    def close(self):
+        for conn in self.open:
+            conn.close()
+        self.sock.close()
+
+
+@pytest.fixture
+def silent_server():
+    server = SilentServer()
+    yield server
+    server.close()
+
+
+class ModelsApiClientRequestTest:
+    def test_get_listing_sends_service_token_and_request_id(self, models):
+        models.add(responses.GET, MODELS + "/listings/5", json=a_listing(id=5))
+        token = set_request_id("req-123")
+        try:
+            listing = make_client().get_listing(5)
+        finally:
+            reset_request_id(token)
+        assert listing["id"] == 5
+        headers = models.calls[0].request.headers
+        assert headers["X-Service-Token"] == "svc-secret"
+        assert headers["X-Request-ID"] == "req-123"
+        assert "X-Authenticator" not in headers
+
+    def test_create_listing_sends_authenticator(self, models):
+        models.add(responses.POST, MODELS + "/listings", json=a_listing(id=9), status=201)
+        make_client().create_listing(authenticator="tok", data={"title": "x"})
+        assert models.calls[0].request.headers["X-Authenticator"] == "tok"
+
+    def test_list_listings_ids_are_joined_and_empty_params_dropped(self, models):
+        models.add(
+            responses.GET,
+            MODELS + "/listings",
+            json={"count": 0, "results": []},
+            match=[responses.matchers.query_string_matcher("ids=3,4&status=active")],
+        )
+        make_client().list_listings(ids=[3, 4], status="active", category=None)
+        assert len(models.calls) == 1
+
+
+class ModelsApiClientRetryTest:
+    def test_get_503_then_200_is_retried_and_succeeds(self, models):
+        models.add(responses.GET, MODELS + "/listings/1", status=503)
+        models.add(responses.GET, MODELS + "/listings/1", status=503)
+        models.add(responses.GET, MODELS + "/listings/1", json=a_listing(id=1))
+        assert make_client(retries=2).get_listing(1)["id"] == 1
+        assert len(models.calls) == 3
+
+    def test_get_keeps_failing_raises_unavailable_after_bounded_retries(self, models):
+        models.add(responses.GET, MODELS + "/categories", status=502)
+        with pytest.raises(ModelsApiUnavailable):
+            make_client(retries=2).list_categories()
+        assert len(models.calls) == 3
+
+    def test_create_listing_503_is_not_retried(self, models):
+        models.add(responses.POST, MODELS + "/listings", status=503)
+        with pytest.raises(ModelsApiUnavailable):
+            make_client().create_listing(authenticator="tok", data={})
+        assert len(models.calls) == 1
+
+    def test_create_user_connection_error_is_not_retried(self, models):
+        models.add(responses.POST, MODELS + "/users", body=requests.ConnectionError("refused"))
+        with pytest.raises(ModelsApiUnavailable):
+            make_client().create_user(username="a", email="a@example.com", password="p")
+        assert len(models.calls) == 1
+
+    def test_resolve_is_read_only_so_its_post_is_retried(self, models):
+        models.add(responses.POST, MODELS + "/authenticators/resolve", status=503)
+        models.add(
+            responses.POST,
+            MODELS + "/authenticators/resolve",
+            json={"user": {"id": 1}, "expires_at": "2099-01-01T00:00:00Z"},
+        )
+        assert make_client().resolve_authenticator("tok")["user"]["id"] == 1
+        assert len(models.calls) == 2
+
+    def test_read_timeout_raises_unavailable(self, models):
+        models.add(responses.GET, MODELS + "/users/3", body=requests.ReadTimeout("slow"))
+        with pytest.raises(ModelsApiUnavailable):
+            make_client().get_user(3)
+
+
+class ModelsApiClientTimeoutTest:
+    """Against a real hung socket: timeouts fire, and only idempotent calls repeat."""
+
+    def test_hung_upstream_get_times_out_after_bounded_retries(self, silent_server):
+        client = make_client(silent_server.url, read_timeout=0.15, retries=2)
+        started = time.monotonic()
+        with pytest.raises(ModelsApiUnavailable):
+            client.get_listing(1)
+        elapsed = time.monotonic() - started
+        assert silent_server.accepted == 3
+        assert elapsed < 1.5
+
+    def test_hung_upstream_post_is_sent_once(self, silent_server):
+        client = make_client(silent_server.url, read_timeout=0.15, retries=2)
+        with pytest.raises(ModelsApiUnavailable):
+            client.create_listing(authenticator="tok", data={"title": "x"})
+        time.sleep(0.05)  # let the accept thread count a (wrong) second attempt, if any
+        assert silent_server.accepted == 1
+
+    def test_closed_port_fails_fast(self):
+        client = make_client("http://127.0.0.1:1", retries=1)
+        started = time.monotonic()
+        with pytest.raises(ModelsApiUnavailable):
+            client.list_categories()
+        assert time.monotonic() - started < 1.0
+
+
+class ModelsApiClientErrorMappingTest:
+    def test_400_becomes_validation_failed_with_fields(self, models):
+        body = {
+            "error": "validation_failed",
+            "detail": "Invalid input.",
+            "fields": {"username": ["Taken."]},
+        }
+        models.add(responses.POST, MODELS + "/users", json=body, status=400)
+        with pytest.raises(ValidationFailed) as caught:
+            make_client().create_user(username="a", email="a@example.com", password="p")
+        assert caught.value.fields == {"username": ["Taken."]}
+
+    def test_404_becomes_not_found(self, models):
+        models.add(responses.GET, MODELS + "/listings/4", json={"error": "not_found"}, status=404)
+        with pytest.raises(NotFound):
+            make_client().get_listing(4)
+
+    def test_401_on_user_call_becomes_not_authenticated(self, models):
+        models.add(
+            responses.POST,
+            MODELS + "/authenticators",
+            json={"error": "invalid_credentials", "detail": "Bad."},
+            status=401,
+        )
+        with pytest.raises(NotAuthenticated) as caught:
+            make_client().create_authenticator(username="a", password="b")
+        assert caught.value.code == "invalid_credentials"
+
+    def test_401_on_service_call_means_our_token_is_wrong_so_unavailable(self, models):
+        models.add(responses.GET, MODELS + "/categories", json={}, status=401)
+        with pytest.raises(ModelsApiUnavailable):
+            make_client().list_categories()
+
+    def test_403_becomes_permission_denied(self, models):
+        models.add(responses.POST, MODELS + "/listings", json={}, status=403)
+        with pytest.raises(PermissionDenied):
+            make_client().create_listing(authenticator="tok", data={})
+
+    def test_non_json_success_becomes_unavailable(self, models):
+        models.add(responses.GET, MODELS + "/listings/2", body="<html>", status=200)
+        with pytest.raises(ModelsApiUnavailable):
+            make_client().get_listing(2)
+
+    def test_revoke_204_returns_none(self, models):
+        models.add(responses.POST, MODELS + "/authenticators/revoke", status=204)
+        assert make_client().revoke_authenticator("tok") is None
+
+
+class RunConcurrentlyTest:
+    def test_independent_calls_overlap_and_keep_order(self):
+        def slow(value):
+            time.sleep(0.2)
+            return value
+
+        started = time.monotonic()
+        results = models_api.run_concurrently(lambda: slow("a"), lambda: slow("b"))
+        assert results == ["a", "b"]
+        assert time.monotonic() - started < 0.35
+
+    def test_request_id_travels_into_pool_threads(self):
+        from mpcommon.request_id import current_request_id
+
+        token = set_request_id("req-pool")
+        try:
+            (seen,) = models_api.run_concurrently(current_request_id)
+        finally:
+            reset_request_id(token)
+        assert seen == "req-pool"
+
+    def test_first_failure_is_raised(self):
+        def boom():
+            raise NotFound()
+
+        with pytest.raises(NotFound):
+            models_api.run_concurrently(lambda: 1, boom)

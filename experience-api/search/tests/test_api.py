@@ -1,0 +1,109 @@
+import time
+
+import pytest
+
+from clients import search as search_client
+from clients.search import SearchUnavailable
+from search.tests.test_queries import a_hit
+
+URL = "/api/v1/search"
+
+
+@pytest.fixture
+def engine(monkeypatch):
+    """The search engine stubbed at the client module; records the request bodies."""
+
+    class Engine:
+        bodies: list = []
+        response = {
+            "hits": {"total": {"value": 1, "relation": "eq"}, "hits": [a_hit()]},
+            "aggregations": {
+                "category": {
+                    "buckets": [
+                        {
+                            "key": "home",
+                            "doc_count": 1,
+                            "name": {"buckets": [{"key": "Home & Garden"}]},
+                        }
+                    ]
+                }
+            },
+        }
+        error = None
+
+        def search(self, body):
+            self.bodies.append(body)
+            if self.error:
+                raise self.error
+            return self.response
+
+    fake = Engine()
+    fake.bodies = []
+    monkeypatch.setattr(search_client, "search_listings", fake.search)
+    return fake
+
+
+class SearchEndpointTest:
+    def test_search_returns_results_total_pages_and_facets(self, api, engine):
+        response = api.get(URL, {"q": "lamp", "category": "home", "sort": "price_asc"})
+        assert response.status_code == 200
+        body = response.json()
+        assert body["query"] == {
+            "q": "lamp",
+            "category": "home",
+            "min_price": None,
+            "max_price": None,
+            "sort": "price_asc",
+            "page": 1,
+        }
+        assert (body["total"], body["page"], body["page_size"], body["pages"]) == (1, 1, 20, 1)
+        assert body["results"][0]["id"] == 1
+        assert body["facets"]["category"] == [{"slug": "home", "name": "Home & Garden", "count": 1}]
+        assert engine.bodies[0]["post_filter"] == {"term": {"category": "home"}}
+
+    def test_empty_query_browses_with_filters(self, api, engine):
+        response = api.get(URL, {"min_price": "10", "max_price": "20"})
+        assert response.status_code == 200
+        assert response.json()["query"]["min_price"] == "10.00"
+        filters = engine.bodies[0]["query"]["bool"]["filter"]
+        assert {"range": {"price": {"gte": 10.0, "lte": 20.0}}} in filters
+
+    def test_trailing_slash_is_accepted_without_redirect(self, api, engine):
+        assert api.get(URL + "/", {"q": "lamp"}).status_code == 200
+
+    @pytest.mark.parametrize(
+        ("params", "field"),
+        [
+            ({"min_price": "30", "max_price": "10"}, "min_price"),
+            ({"min_price": "cheap"}, "min_price"),
+            ({"max_price": "-1"}, "max_price"),
+            ({"sort": "random"}, "sort"),
+            ({"page": "0"}, "page"),
+            ({"page": "x"}, "page"),
+            ({"page": "51"}, "page"),
+            ({"category": "no spaces!"}, "category"),
+        ],
+    )
+    def test_bad_parameter_is_400_for_that_field(self, api, engine, params, field):
+        response = api.get(URL, params)
+        assert response.status_code == 400
+        body = response.json()
+        assert body["error"] == "validation_failed"
+        assert field in body["fields"]
+        assert engine.bodies == []
+
+    def test_engine_down_is_503_search_unavailable(self, api, engine):
+        engine.error = SearchUnavailable()
+        response = api.get(URL, {"q": "lamp"})
+        assert response.status_code == 503
+        assert response.json()["error"] == "search_unavailable"
+
+
+class SearchEngineUnreachableTest:
+    def test_real_client_against_closed_port_answers_503_quickly(self, api):
+        started = time.monotonic()
+        response = api.get(URL, {"q": "lamp"})
+        assert response.status_code == 503
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["error"] == "search_unavailable"
+        assert time.monotonic() - started < 2
