@@ -1,0 +1,170 @@
+"""Browser fixtures for the journeys: a headless Chromium per test, artifacts on failure.
+
+Native stack (``make test``): Debian's /usr/bin/chromium driven by /usr/bin/chromedriver,
+both given explicitly so Selenium Manager never tries the network, with a fresh profile
+in a temporary directory. Compose: ``SELENIUM_REMOTE_URL`` (e.g.
+``http://selenium-chrome:4444/wd/hub``) switches to ``webdriver.Remote``.
+
+The site is reached at ``BASE_URL`` (default ``PUBLIC_URL``, i.e. HAProxy).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import socket
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+from pages.names import unique_word
+
+HERE = Path(__file__).resolve().parent
+ARTIFACTS = Path(os.environ.get("SELENIUM_ARTIFACTS", HERE / "artifacts"))
+CHROMIUM = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
+# Wide enough for the header's expanded navbar (Bootstrap's lg breakpoint is 992 px).
+WINDOW_SIZE = "1366,900"
+CHROMIUM_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    f"--window-size={WINDOW_SIZE}",
+]
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    password: str
+
+
+def pytest_collection_modifyitems(items):
+    # Every journey drives the live site: mark them so `-m integration` selects them too.
+    for item in items:
+        item.add_marker(pytest.mark.integration)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the item so the driver fixture knows it failed."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def base_url() -> str:
+    url = os.environ.get("BASE_URL") or os.environ.get("PUBLIC_URL") or "http://127.0.0.1:8000"
+    return url.rstrip("/")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def site_is_up(base_url):
+    """Fail fast with a clear message instead of a browser timeout per test."""
+    try:
+        response = requests.get(f"{base_url}/healthz", timeout=5)
+    except requests.RequestException as exc:
+        pytest.exit(f"the site is not reachable at {base_url} ({exc}); run `make up`", 2)
+    if response.status_code != 200:
+        pytest.exit(f"{base_url}/healthz answered {response.status_code}; run `make up`", 2)
+    _reset_rate_limit()
+
+
+def _reset_rate_limit() -> None:
+    """Start from a clean auth rate-limit window on the native stack.
+
+    HAProxy limits POSTs to /login/ and /signup/ per client address; a suite run right
+    after another one (the stack tests deliberately exhaust it) must not inherit its 429s.
+    Only where the local runtime socket exists (the native stack); compose has none.
+    """
+    path = os.environ.get("HAPROXY_SOCKET", "")
+    if not path or not Path(path).exists():
+        return
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(5)
+        sock.connect(path)
+        sock.sendall(b"clear table public\n")
+        sock.recv(4096)
+
+
+@pytest.fixture(scope="session")
+def account(base_url) -> Account:
+    """A fresh user created through the public API (faster than the sign-up form)."""
+    username = unique_word("selacct")
+    password = "Sel-" + secrets.token_urlsafe(12)
+    response = requests.post(
+        f"{base_url}/api/v1/auth/signup",
+        json={"username": username, "email": f"{username}@example.com", "password": password},
+        timeout=15,
+    )
+    assert response.status_code == 201, f"API sign-up: {response.status_code} {response.text}"
+    return Account(username=username, password=password)
+
+
+def _local_driver(profile_dir: str) -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={profile_dir}")
+    return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+
+
+def _remote_driver(url: str) -> webdriver.Remote:
+    options = webdriver.ChromeOptions()
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    return webdriver.Remote(command_executor=url, options=options)
+
+
+@pytest.fixture
+def driver(request):
+    remote = os.environ.get("SELENIUM_REMOTE_URL")
+    profile_dir = None if remote else tempfile.mkdtemp(prefix="selenium-chromium-")
+    browser = _remote_driver(remote) if remote else _local_driver(profile_dir)
+    browser.set_page_load_timeout(30)
+    try:
+        yield browser
+    finally:
+        try:
+            if _failed(request.node):
+                _save_artifacts(browser, request.node)
+        finally:
+            browser.quit()
+            if profile_dir:
+                shutil.rmtree(profile_dir, ignore_errors=True)
+
+
+def _failed(item) -> bool:
+    return any(
+        getattr(item, f"rep_{when}", None) is not None and getattr(item, f"rep_{when}").failed
+        for when in ("setup", "call")
+    )
+
+
+def _save_artifacts(browser, item) -> None:
+    """Screenshot and page source as selenium/artifacts/<test>.png/.html."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid.split("/")[-1])
+    try:
+        browser.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+        (ARTIFACTS / f"{name}.html").write_text(
+            f"<!-- {browser.current_url} -->\n{browser.page_source}", encoding="utf-8"
+        )
+    except Exception as exc:  # noqa: BLE001 (a dead browser must not hide the real failure)
+        (ARTIFACTS / f"{name}.error.txt").write_text(f"could not save artifacts: {exc!r}\n")
+    else:
+        print(f"saved failure artifacts: {ARTIFACTS / name}.png and .html")

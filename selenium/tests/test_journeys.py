@@ -1,0 +1,109 @@
+"""The main user journeys, in a real browser, through HAProxy.
+
+Each test starts from a fresh browser profile and creates its own data (unique names
+per run), so the suite can run against any stack, any number of times.
+"""
+
+from __future__ import annotations
+
+from pages import HomePage, LoginPage, NewListingPage, SearchResultsPage, SignupPage
+from pages.names import unique_word
+
+
+class SellerJourneyTest:
+    def test_signup_logout_login_create_search_open_logout_succeeds(self, driver, base_url):
+        username = unique_word("sel")
+        password = "Journey-" + unique_word("pw")
+        word = unique_word("zq")
+        title = f"Vintage {word} desk lamp"
+
+        # Sign up: logged in straight away, back on the home page.
+        home = HomePage(driver, base_url).open()
+        signup = home.header.go_to_signup()
+        home = signup.sign_up(username, f"{username}@example.com", password)
+        assert home.current_path == "/"
+        home.header.wait_logged_in_as(username)
+
+        # Log out, then log in again with the new credentials.
+        home = home.header.log_out()
+        home.header.wait_logged_out()
+        login = home.header.go_to_login()
+        login.log_in(username, password)
+        home = HomePage(driver, base_url).wait_ready()
+        assert home.current_path == "/"
+        home.header.wait_logged_in_as(username)
+
+        # Create a listing: lands on its own page.
+        form = NewListingPage(driver, base_url).open()
+        listing = form.create(
+            title=title,
+            description="Brass desk lamp with a green glass shade. Works perfectly.",
+            price="34.50",
+            category="home-garden",
+        )
+        assert listing.listing_id is not None, listing.current_path
+        created_id = listing.listing_id
+        assert listing.title == title
+        assert "34.50" in listing.price
+        assert listing.seller.endswith(username) or username in listing.seller
+
+        # Find it with the header search box and open it from the results.
+        results = listing.header.search_until_found(word, title)
+        assert word in results.current_query
+        opened = results.open_result(title)
+        assert opened.listing_id == created_id
+        assert opened.title == title
+
+        # Log out from the listing page.
+        home = opened.header.log_out()
+        home.header.wait_logged_out()
+
+
+class LoginRedirectTest:
+    def test_new_listing_while_logged_out_goes_to_login_and_back_to_form(
+        self, driver, base_url, account
+    ):
+        home = HomePage(driver, base_url).open()
+        home.header.wait_logged_out()
+        home.header.click_sell()
+
+        login = LoginPage(driver, base_url).wait_ready()
+        assert login.current_path == "/login/"
+        assert "next=/listings/new/" in login.current_query.replace("%2F", "/")
+        assert login.next_value == "/listings/new/"
+
+        login.log_in(account.username, account.password)
+        form = NewListingPage(driver, base_url).wait_ready()
+        assert form.current_path == "/listings/new/"
+        form.header.wait_logged_in_as(account.username)
+
+
+class WrongPasswordTest:
+    def test_wrong_password_shows_error_and_stays_logged_out(self, driver, base_url, account):
+        login = LoginPage(driver, base_url).open()
+        login.log_in(account.username, account.password + "-wrong")
+
+        login = LoginPage(driver, base_url).wait_ready()
+        assert login.current_path == "/login/"
+        assert "do not match" in login.error_text
+        login.header.wait_logged_out()
+
+
+class NoMatchSearchTest:
+    def test_search_without_match_says_so(self, driver, base_url):
+        word = unique_word("nomatchzq")
+        results = HomePage(driver, base_url).open().header.search(word)
+
+        assert isinstance(results, SearchResultsPage)
+        assert results.results() == []
+        message = results.no_results_text
+        assert message is not None, "the page shows neither results nor a no-match message"
+        assert "No listings match" in message
+        assert word in message
+
+
+class SignupPageTest:
+    def test_signup_page_has_contract_fields(self, driver, base_url):
+        page = SignupPage(driver, base_url).open()
+        for locator in (page.USERNAME, page.EMAIL, page.PASSWORD1, page.PASSWORD2):
+            assert page.find(locator).is_displayed()
