@@ -45,13 +45,16 @@ def listing_write(event: dict, source: Any = None) -> ListingWrite:
     )
 
 
-def plan_batch(records: list, topic: str = events.TOPIC_LISTINGS) -> BatchPlan:
-    """Decode a batch of records into writes (newest version per listing) and poison."""
+def plan_batch(records: list) -> BatchPlan:
+    """Decode a batch of records into writes (newest version per listing) and poison.
+
+    Records are validated against the listing-event schema whatever topic they were
+    read from (tests and re-runs may use another topic name)."""
     plan = BatchPlan()
     newest: dict[int, ListingWrite] = {}
     for record in records:
         try:
-            event = events.decode(topic, record.value)
+            event = events.decode(events.TOPIC_LISTINGS, record.value)
             if event["listing"] is not None and event["listing"]["id"] != event["listing_id"]:
                 raise events.InvalidEvent("listing.id differs from listing_id")
             write = listing_write(event, record)
@@ -125,7 +128,7 @@ class ListingIndexer:
 
     def process(self, records: list) -> None:
         started = time.perf_counter()
-        plan = plan_batch(records, self.topic)
+        plan = plan_batch(records)
         rejected = self._write_with_retries(plan.writes)
         poison = plan.poison + [(write.source, reason) for write, reason in rejected]
         if poison:

@@ -52,12 +52,12 @@ class ViewBatch:
     increments: dict[int, int]
 
 
-def decode_views(records: list, topic: str) -> tuple[list[PageView], list[tuple]]:
+def decode_views(records: list) -> tuple[list[PageView], list[tuple]]:
     views: list[PageView] = []
     poison: list[tuple] = []
     for record in records:
         try:
-            event = events.decode(topic, record.value)
+            event = events.decode(events.TOPIC_PAGE_VIEWS, record.value)
         except events.InvalidEvent as exc:
             poison.append((record, f"invalid event: {exc}"[:500]))
             continue
@@ -197,7 +197,7 @@ class PageViewCounter:
     def process(self, records: list) -> None:
         started = time.perf_counter()
         self._detect_recreated_topics(records)
-        views, poison = decode_views(records, self.topic)
+        views, poison = decode_views(records)
         if poison:
             self._retry(
                 lambda: self.dead_letters.publish(poison),

@@ -199,7 +199,7 @@ class Reindexer:
     def replay_events(self, index: str, start, end) -> int:
         replayed = 0
         for records in self.replayer.replay(start, end):
-            plan = plan_batch(records, self.settings.listings_topic)
+            plan = plan_batch(records)
             for record, reason in plan.poison:
                 logger.warning(
                     "skipping invalid event during replay (the indexer dead-letters it)",
