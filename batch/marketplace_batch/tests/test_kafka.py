@@ -6,7 +6,7 @@ import uuid
 from dataclasses import replace
 
 import pytest
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer
 
 from marketplace_batch import kafka_io, search
 from marketplace_batch.indexer import ListingIndexer
