@@ -1,13 +1,16 @@
 """``GET /readyz``: can this instance serve every feature right now?"""
 
 from django.http import JsonResponse
-from django.views.decorators.http import require_GET
 
+from config.errors import error_body
 from health.checks import run_checks
 
 
-@require_GET
 def readyz(request):
+    if request.method not in ("GET", "HEAD"):
+        response = JsonResponse(error_body("method_not_allowed", "Use GET."), status=405)
+        response["Allow"] = "GET, HEAD"
+        return response
     checks = run_checks()
     healthy = all(check["ok"] for check in checks.values())
     return JsonResponse(

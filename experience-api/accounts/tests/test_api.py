@@ -1,0 +1,170 @@
+import pytest
+import requests
+import responses
+
+from conftest import MODELS, TOKEN, USER, calls_to
+
+SESSION = {"token": TOKEN, "expires_at": "2026-12-05T10:00:00Z", "user": USER}
+
+
+class SignupTest:
+    def test_signup_creates_user_and_returns_authenticator(self, api, models):
+        models.add(responses.POST, MODELS + "/users", json=USER, status=201)
+        models.add(responses.POST, MODELS + "/authenticators", json=SESSION, status=201)
+        response = api.post(
+            "/api/v1/auth/signup",
+            {"username": "ada", "email": "ada@example.com", "password": "s3cret-Pass"},
+            format="json",
+        )
+        assert response.status_code == 201
+        assert response.json() == {
+            "authenticator": TOKEN,
+            "expires_at": "2026-12-05T10:00:00Z",
+            "user": USER,
+        }
+
+    def test_signup_missing_fields_is_400_and_calls_nothing(self, api, models):
+        response = api.post("/api/v1/auth/signup", {"username": "ada"}, format="json")
+        assert response.status_code == 400
+        body = response.json()
+        assert body["error"] == "validation_failed"
+        assert set(body["fields"]) == {"email", "password"}
+        assert len(models.calls) == 0
+
+    def test_signup_taken_username_passes_models_api_fields_through(self, api, models):
+        models.add(
+            responses.POST,
+            MODELS + "/users",
+            status=400,
+            json={
+                "error": "validation_failed",
+                "detail": "Invalid input.",
+                "fields": {"username": ["A user with that username already exists."]},
+            },
+        )
+        response = api.post(
+            "/api/v1/auth/signup",
+            {"username": "ada", "email": "ada@example.com", "password": "s3cret-Pass"},
+            format="json",
+        )
+        assert response.status_code == 400
+        assert response.json()["fields"] == {
+            "username": ["A user with that username already exists."]
+        }
+        assert len(calls_to(models, "POST", "/authenticators")) == 0
+
+    def test_signup_models_api_down_is_503(self, api, models):
+        models.add(responses.POST, MODELS + "/users", body=requests.ConnectionError())
+        response = api.post(
+            "/api/v1/auth/signup",
+            {"username": "ada", "email": "ada@example.com", "password": "s3cret-Pass"},
+            format="json",
+        )
+        assert response.status_code == 503
+        assert response.json()["error"] == "models_api_unavailable"
+
+    def test_signup_malformed_json_is_400(self, api, models):
+        response = api.generic(
+            "POST", "/api/v1/auth/signup", "{nope", content_type="application/json"
+        )
+        assert response.status_code == 400
+        assert response.json()["error"] == "malformed_request"
+
+    def test_signup_form_encoded_body_is_415(self, api, models):
+        response = api.post("/api/v1/auth/signup", {"username": "ada"})
+        assert response.status_code == 415
+        assert response.json()["error"] == "unsupported_media_type"
+
+
+class LoginTest:
+    def test_login_returns_authenticator(self, api, models):
+        models.add(responses.POST, MODELS + "/authenticators", json=SESSION, status=201)
+        response = api.post(
+            "/api/v1/auth/login", {"username": "ada", "password": "pw"}, format="json"
+        )
+        assert response.status_code == 200
+        assert response.json()["authenticator"] == TOKEN
+
+    def test_login_bad_credentials_is_401_invalid_credentials(self, api, models):
+        models.add(
+            responses.POST,
+            MODELS + "/authenticators",
+            status=401,
+            json={"error": "invalid_credentials", "detail": "Invalid username or password."},
+        )
+        response = api.post(
+            "/api/v1/auth/login", {"username": "ada", "password": "bad"}, format="json"
+        )
+        assert response.status_code == 401
+        assert response.json()["error"] == "invalid_credentials"
+
+    def test_login_without_password_is_400(self, api, models):
+        response = api.post("/api/v1/auth/login", {"username": "ada"}, format="json")
+        assert response.status_code == 400
+        assert "password" in response.json()["fields"]
+
+    def test_login_get_is_405_json(self, api):
+        response = api.get("/api/v1/auth/login")
+        assert response.status_code == 405
+        assert response.json()["error"] == "method_not_allowed"
+
+
+class MeTest:
+    def test_me_returns_the_user_with_email(self, signed_in):
+        response = signed_in.get("/api/v1/me")
+        assert response.status_code == 200
+        assert response.json() == USER
+
+    def test_resolution_is_cached_briefly(self, signed_in, models):
+        signed_in.get("/api/v1/me")
+        signed_in.get("/api/v1/me")
+        assert len(calls_to(models, "POST", "/authenticators/resolve")) == 1
+
+    def test_me_anonymous_is_401_with_bearer_challenge(self, api):
+        response = api.get("/api/v1/me")
+        assert response.status_code == 401
+        assert response.json()["error"] == "not_authenticated"
+        assert response["WWW-Authenticate"].startswith("Bearer")
+
+    def test_me_unknown_authenticator_is_401(self, api, models):
+        models.add(
+            responses.POST,
+            MODELS + "/authenticators/resolve",
+            status=401,
+            json={"error": "not_authenticated"},
+        )
+        api.credentials(HTTP_AUTHORIZATION="Bearer " + "b" * 64)
+        response = api.get("/api/v1/me")
+        assert response.status_code == 401
+
+    @pytest.mark.parametrize("header", ["Bearer", "Bearer a b", "Bearer <script>xx</script>zzz"])
+    def test_me_malformed_header_is_401_without_remote_call(self, api, models, header):
+        api.credentials(HTTP_AUTHORIZATION=header)
+        assert api.get("/api/v1/me").status_code == 401
+        assert len(models.calls) == 0
+
+    def test_me_models_api_down_is_503(self, api, models):
+        models.add(
+            responses.POST, MODELS + "/authenticators/resolve", body=requests.ConnectionError()
+        )
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+        response = api.get("/api/v1/me")
+        assert response.status_code == 503
+        assert response.json()["error"] == "models_api_unavailable"
+
+
+class LogoutTest:
+    def test_logout_revokes_and_the_authenticator_stops_working(self, signed_in, models):
+        models.add(responses.POST, MODELS + "/authenticators/revoke", status=204)
+        assert signed_in.get("/api/v1/me").status_code == 200  # resolution now cached
+        response = signed_in.post("/api/v1/auth/logout")
+        assert response.status_code == 204
+        assert response.content == b""
+        revoke = calls_to(models, "POST", "/authenticators/revoke")
+        assert len(revoke) == 1
+        assert signed_in.get("/api/v1/me").status_code == 401
+        assert len(calls_to(models, "POST", "/authenticators/resolve")) == 1
+
+    def test_logout_anonymous_is_401(self, api, models):
+        assert api.post("/api/v1/auth/logout").status_code == 401
+        assert len(models.calls) == 0

@@ -1,0 +1,211 @@
+"""Cache behaviour against the real Redis (test settings: DB 15, prefix ``exp-test``)."""
+
+import threading
+import time
+
+import pytest
+from django.core.cache import cache
+from django.test import override_settings
+from django_redis import get_redis_connection
+
+from caching import cache as page_cache
+from caching.invalidation import invalidate_listings, listing_ids_to_invalidate
+from clients.models_api import ModelsApiUnavailable
+from mpcommon.events import LISTING_CREATED, TOPIC_LISTINGS, encode, listing_event
+
+FRESH = 30
+
+
+@pytest.fixture(autouse=True)
+def redis_is_up():
+    try:
+        get_redis_connection("default").ping()
+    except Exception as exc:  # noqa: BLE001
+        pytest.fail(f"these tests need the real Redis at REDIS_URL/TEST_REDIS_URL: {exc}")
+
+
+class Counter:
+    """A compute function that counts its calls."""
+
+    def __init__(self, value="v", cacheable=True, delay=0.0, error=None):
+        self.calls = 0
+        self.value = value
+        self.cacheable = cacheable
+        self.delay = delay
+        self.error = error
+        self._lock = threading.Lock()
+
+    def __call__(self):
+        with self._lock:
+            self.calls += 1
+        time.sleep(self.delay)
+        if self.error:
+            raise self.error
+        return self.value, self.cacheable
+
+
+def make_stale(namespace):
+    key = page_cache.current_key(namespace)
+    entry = cache.get(key)
+    entry["fresh_until"] = time.time() - 1
+    cache.set(key, entry, timeout=60)
+
+
+class GetOrComputeTest:
+    def test_fresh_entry_is_served_without_recomputing(self):
+        compute = Counter("home page")
+        assert page_cache.get_or_compute("home", compute, fresh_seconds=FRESH) == "home page"
+        assert page_cache.get_or_compute("home", compute, fresh_seconds=FRESH) == "home page"
+        assert compute.calls == 1
+
+    def test_entry_expires_from_redis_after_fresh_plus_stale_window(self):
+        page_cache.get_or_compute("home", Counter(), fresh_seconds=FRESH)
+        ttl = cache.ttl(page_cache.current_key("home"))
+        assert FRESH < ttl <= FRESH + 120
+
+    def test_degraded_value_is_returned_but_not_stored(self):
+        compute = Counter("partial", cacheable=False)
+        page_cache.get_or_compute("listing:1", compute, fresh_seconds=FRESH)
+        page_cache.get_or_compute("listing:1", compute, fresh_seconds=FRESH)
+        assert compute.calls == 2
+
+    def test_invalidate_makes_next_read_recompute(self):
+        compute = Counter()
+        page_cache.get_or_compute("listing:5", compute, fresh_seconds=FRESH)
+        page_cache.invalidate_listing(5)
+        page_cache.get_or_compute("listing:5", compute, fresh_seconds=FRESH)
+        assert compute.calls == 2
+
+    def test_invalidate_listing_also_invalidates_home_but_not_other_listings(self):
+        home, other = Counter(), Counter()
+        page_cache.get_or_compute("home", home, fresh_seconds=FRESH)
+        page_cache.get_or_compute("listing:6", other, fresh_seconds=FRESH)
+        page_cache.invalidate_listing(5)
+        page_cache.get_or_compute("home", home, fresh_seconds=FRESH)
+        page_cache.get_or_compute("listing:6", other, fresh_seconds=FRESH)
+        assert (home.calls, other.calls) == (2, 1)
+
+    def test_recomputation_started_before_invalidation_cannot_resurrect_old_data(self):
+        old_key = page_cache.current_key("home")
+        page_cache.invalidate("home")
+        # A slow worker that read the old generation stores its (old) result there...
+        cache.set(old_key, {"value": "old", "fresh_until": time.time() + 60}, timeout=60)
+        # ...and readers of the new generation never see it.
+        assert page_cache.get_or_compute("home", Counter("new"), fresh_seconds=FRESH) == "new"
+
+
+class StampedeTest:
+    def test_cold_key_many_concurrent_readers_compute_once(self):
+        compute = Counter("value", delay=0.2)
+        results = []
+
+        def read():
+            results.append(page_cache.get_or_compute("home", compute, fresh_seconds=FRESH))
+
+        threads = [threading.Thread(target=read) for _ in range(10)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert compute.calls == 1
+        assert results == ["value"] * 10
+
+    def test_stale_entry_is_served_while_another_worker_refreshes(self):
+        page_cache.get_or_compute("home", Counter("old"), fresh_seconds=FRESH)
+        make_stale("home")
+        cache.add(f"lock:{page_cache.current_key('home')}", 1, timeout=5)  # someone refreshes
+        compute = Counter("new")
+        started = time.monotonic()
+        assert page_cache.get_or_compute("home", compute, fresh_seconds=FRESH) == "old"
+        assert compute.calls == 0
+        assert time.monotonic() - started < 0.05
+
+    def test_stale_entry_is_refreshed_by_the_lock_winner(self):
+        page_cache.get_or_compute("home", Counter("old"), fresh_seconds=FRESH)
+        make_stale("home")
+        assert page_cache.get_or_compute("home", Counter("new"), fresh_seconds=FRESH) == "new"
+        assert page_cache.get_or_compute("home", Counter("newer"), fresh_seconds=FRESH) == "new"
+
+    def test_failed_refresh_serves_the_stale_copy(self):
+        page_cache.get_or_compute("home", Counter("old"), fresh_seconds=FRESH)
+        make_stale("home")
+        failing = Counter(error=ModelsApiUnavailable())
+        assert page_cache.get_or_compute("home", failing, fresh_seconds=FRESH) == "old"
+        assert cache.get(f"lock:{page_cache.current_key('home')}") is None  # lock released
+
+    def test_cold_key_failure_propagates_and_releases_the_lock(self):
+        with pytest.raises(ModelsApiUnavailable):
+            page_cache.get_or_compute(
+                "home", Counter(error=ModelsApiUnavailable()), fresh_seconds=FRESH
+            )
+        assert page_cache.get_or_compute("home", Counter("ok"), fresh_seconds=FRESH) == "ok"
+
+    def test_waiter_computes_itself_when_lock_holder_vanishes(self):
+        lock_key = f"lock:{page_cache.current_key('home')}"
+        cache.add(lock_key, 1, timeout=0.1)  # a holder that died; its lock expires soon
+        compute = Counter("mine")
+        assert page_cache.get_or_compute("home", compute, fresh_seconds=FRESH) == "mine"
+        assert compute.calls == 1
+
+
+class RedisDownTest:
+    def test_pages_are_computed_uncached_and_fast_when_redis_is_unreachable(self):
+        down = {
+            "default": {
+                "BACKEND": "django_redis.cache.RedisCache",
+                "LOCATION": "redis://127.0.0.1:1/0",
+                "OPTIONS": {
+                    "SOCKET_CONNECT_TIMEOUT": 0.2,
+                    "SOCKET_TIMEOUT": 0.2,
+                    "IGNORE_EXCEPTIONS": True,
+                },
+            }
+        }
+        with override_settings(CACHES=down):
+            compute = Counter("live")
+            started = time.monotonic()
+            for _ in range(3):
+                assert page_cache.get_or_compute("home", compute, fresh_seconds=FRESH) == "live"
+            page_cache.invalidate_listing(1)  # no error either
+        assert compute.calls == 3
+        assert time.monotonic() - started < 1.0
+
+    def test_cache_disabled_computes_every_time(self):
+        dummy = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+        with override_settings(CACHES=dummy):
+            compute = Counter()
+            page_cache.get_or_compute("home", compute, fresh_seconds=FRESH)
+            page_cache.get_or_compute("home", compute, fresh_seconds=FRESH)
+        assert compute.calls == 2
+
+
+class EventInvalidationTest:
+    def _event(self, listing_id):
+        listing = {
+            "id": listing_id,
+            "title": "Lamp",
+            "description": "Brass",
+            "price": "19.90",
+            "category": {"slug": "home", "name": "Home"},
+            "condition": "good",
+            "status": "active",
+            "seller": {"id": 2, "username": "bo", "display_name": "Bo"},
+            "view_count": 0,
+            "created_at": "2026-11-21T07:00:00Z",
+            "updated_at": "2026-11-21T07:00:00Z",
+            "version": 1,
+        }
+        return encode(listing_event(LISTING_CREATED, listing_id, 1, listing))
+
+    def test_batch_names_listings_and_skips_poison_messages(self):
+        raw = [self._event(3), b"not json", self._event(4), self._event(3), None]
+        assert listing_ids_to_invalidate(TOPIC_LISTINGS, raw) == {3, 4}
+
+    def test_invalidation_drops_detail_pages_and_home(self):
+        home, three, nine = Counter(), Counter(), Counter()
+        for namespace, compute in (("home", home), ("listing:3", three), ("listing:9", nine)):
+            page_cache.get_or_compute(namespace, compute, fresh_seconds=FRESH)
+        invalidate_listings({3})
+        for namespace, compute in (("home", home), ("listing:3", three), ("listing:9", nine)):
+            page_cache.get_or_compute(namespace, compute, fresh_seconds=FRESH)
+        assert (home.calls, three.calls, nine.calls) == (2, 2, 1)

@@ -1,0 +1,64 @@
+import pytest
+from django.test import Client
+
+from listings import selectors
+
+
+class JsonEverywhereTest:
+    def test_unknown_path_is_json_404(self, api):
+        response = api.get("/nope")
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert response.json() == {"error": "not_found", "detail": "Not found."}
+
+    def test_wrong_method_is_json_405(self, api):
+        response = api.delete("/api/v1/home")
+        assert response.status_code == 405
+        assert response.json()["error"] == "method_not_allowed"
+
+    def test_html_accept_header_still_gets_json(self, api, monkeypatch):
+        monkeypatch.setattr(selectors, "home_page", lambda: {"newest": [], "popular": []})
+        response = api.get("/api/v1/home", HTTP_ACCEPT="text/html")
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/json"
+
+    def test_unexpected_error_is_json_500_without_traceback(self, monkeypatch):
+        def broken():
+            raise RuntimeError("secret internals")
+
+        monkeypatch.setattr(selectors, "home_page", broken)
+        response = Client(raise_request_exception=False).get("/api/v1/home")
+        assert response.status_code == 500
+        assert response.json() == {"error": "internal_error", "detail": "Internal server error."}
+        assert b"secret internals" not in response.content
+
+    def test_request_id_is_echoed(self, api):
+        response = api.get("/healthz", HTTP_X_REQUEST_ID="abc-123")
+        assert response["X-Request-ID"] == "abc-123"
+
+
+class SchemaTest:
+    def test_schema_is_openapi_json_with_every_public_path(self, api):
+        response = api.get("/api/v1/schema")
+        assert response.status_code == 200
+        schema = response.json()
+        assert schema["openapi"].startswith("3.")
+        for path in (
+            "/api/v1/home",
+            "/api/v1/listings",
+            "/api/v1/listings/{listing_id}",
+            "/api/v1/search",
+            "/api/v1/auth/signup",
+            "/api/v1/auth/login",
+            "/api/v1/auth/logout",
+            "/api/v1/me",
+        ):
+            assert path in schema["paths"], path
+        assert schema["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+
+
+class HealthzTest:
+    @pytest.mark.parametrize("path", ["/healthz", "/healthz/"])
+    def test_healthz_ok(self, api, path):
+        response = api.get(path)
+        assert (response.status_code, response.content) == (200, b"ok")

@@ -1,0 +1,295 @@
+import time
+
+import pytest
+import requests
+import responses
+
+from clients import events
+from conftest import MODELS, TOKEN, USER, a_listing, a_page, calls_to, listings_url
+from listings.cards import CARD_FIELDS
+
+
+@pytest.fixture
+def page_views(monkeypatch):
+    """Captures published page views instead of queueing them for Kafka."""
+    published = []
+    monkeypatch.setattr(
+        "listings.api.publish_page_view",
+        lambda listing_id, user_id: published.append((listing_id, user_id)) or True,
+    )
+    return published
+
+
+def stub_detail(models, listing_id=5, recommended=(8, 9)):
+    models.add(responses.GET, f"{MODELS}/listings/{listing_id}", json=a_listing(id=listing_id))
+    models.add(
+        responses.GET,
+        f"{MODELS}/listings/{listing_id}/recommendations",
+        json={"listing_id": listing_id, "recommended": list(recommended), "updated_at": None},
+    )
+    models.add(
+        responses.GET,
+        listings_url(),
+        json=a_page([a_listing(id=i) for i in reversed(recommended)]),
+    )
+
+
+class HomeTest:
+    def test_home_returns_newest_and_popular_cards(self, api, models):
+        models.add(
+            responses.GET,
+            listings_url(),
+            json=a_page([a_listing(id=1)]),
+            match=[
+                responses.matchers.query_param_matcher(
+                    {"status": "active", "ordering": "newest", "page_size": "12"}
+                )
+            ],
+        )
+        models.add(
+            responses.GET,
+            listings_url(),
+            json=a_page([a_listing(id=2), a_listing(id=3)]),
+            match=[
+                responses.matchers.query_param_matcher(
+                    {"status": "active", "ordering": "most_viewed", "page_size": "12"}
+                )
+            ],
+        )
+        response = api.get("/api/v1/home")
+        assert response.status_code == 200
+        body = response.json()
+        assert [c["id"] for c in body["newest"]] == [1]
+        assert [c["id"] for c in body["popular"]] == [2, 3]
+        assert set(body["newest"][0]) == set(CARD_FIELDS)
+
+    def test_home_is_cached(self, api, models):
+        models.add(responses.GET, listings_url(), json=a_page([a_listing(id=1)]))
+        api.get("/api/v1/home")
+        api.get("/api/v1/home/")
+        assert len(models.calls) == 2  # newest + popular, once
+
+    def test_home_calls_run_concurrently(self, api, models):
+        def slow(request):
+            time.sleep(0.2)
+            return 200, {}, '{"count": 0, "results": []}'
+
+        models.add_callback(responses.GET, listings_url(), callback=slow)
+        started = time.monotonic()
+        assert api.get("/api/v1/home").status_code == 200
+        assert time.monotonic() - started < 0.35
+
+    def test_home_models_api_down_is_503_json(self, api, models):
+        models.add(responses.GET, listings_url(), body=requests.ConnectionError())
+        response = api.get("/api/v1/home")
+        assert response.status_code == 503
+        assert response.json()["error"] == "models_api_unavailable"
+
+
+class ListingDetailTest:
+    def test_detail_has_listing_and_recommendation_cards_in_order(self, api, models, page_views):
+        stub_detail(models, 5, recommended=(8, 9))
+        response = api.get("/api/v1/listings/5")
+        assert response.status_code == 200
+        body = response.json()
+        assert body["id"] == 5
+        assert body["description"] == "Nice thing"
+        assert [c["id"] for c in body["recommendations"]] == [8, 9]
+        assert set(body["recommendations"][0]) == set(CARD_FIELDS)
+
+    def test_detail_without_recommendations_makes_no_listing_query(self, api, models, page_views):
+        stub_detail(models, 5, recommended=())
+        assert api.get("/api/v1/listings/5").json()["recommendations"] == []
+        assert calls_to(models, "GET", "/listings") == []
+
+    def test_detail_recommendations_down_still_renders_and_is_not_cached(
+        self, api, models, page_views
+    ):
+        models.add(responses.GET, f"{MODELS}/listings/5", json=a_listing(id=5))
+        models.add(responses.GET, f"{MODELS}/listings/5/recommendations", status=500)
+        response = api.get("/api/v1/listings/5")
+        assert response.status_code == 200
+        assert response.json()["recommendations"] == []
+        api.get("/api/v1/listings/5")
+        assert len(calls_to(models, "GET", "/listings/5")) == 2
+
+    def test_detail_is_cached_but_every_view_is_published(self, api, models, page_views):
+        stub_detail(models, 5)
+        api.get("/api/v1/listings/5")
+        api.get("/api/v1/listings/5")
+        assert len(calls_to(models, "GET", "/listings/5")) == 1
+        assert page_views == [(5, None), (5, None)]
+
+    def test_detail_signed_in_view_carries_user_id(self, signed_in, models, page_views):
+        stub_detail(models, 5)
+        assert signed_in.get("/api/v1/listings/5").status_code == 200
+        assert page_views == [(5, USER["id"])]
+
+    def test_detail_invalid_bearer_is_served_anonymously(self, api, models, page_views):
+        stub_detail(models, 5)
+        models.add(responses.POST, MODELS + "/authenticators/resolve", status=401, json={})
+        api.credentials(HTTP_AUTHORIZATION="Bearer " + "c" * 64)
+        assert api.get("/api/v1/listings/5").status_code == 200
+        assert page_views == [(5, None)]
+
+    def test_detail_unknown_listing_is_404_and_no_view(self, api, models, page_views):
+        models.add(responses.GET, f"{MODELS}/listings/404", status=404, json={"error": "not_found"})
+        models.add(
+            responses.GET,
+            f"{MODELS}/listings/404/recommendations",
+            json={"listing_id": 404, "recommended": []},
+        )
+        response = api.get("/api/v1/listings/404")
+        assert response.status_code == 404
+        assert response.json()["error"] == "not_found"
+        assert page_views == []
+
+    def test_detail_non_numeric_id_is_json_404(self, api):
+        response = api.get("/api/v1/listings/abc")
+        assert response.status_code == 404
+        assert response.json()["error"] == "not_found"
+
+    def test_detail_kafka_unreachable_request_stays_fast_and_200(self, api, models, monkeypatch):
+        # The real publisher, with KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:1 (test settings).
+        publisher = events.EventPublisher(events.kafka_producer_factory)
+        monkeypatch.setattr(events, "_publisher", publisher)
+        stub_detail(models, 5)
+        api.get("/api/v1/listings/5")  # warm the page cache: time only our own work
+        started = time.perf_counter()
+        response = api.get("/api/v1/listings/5")
+        elapsed = time.perf_counter() - started
+        assert response.status_code == 200
+        assert elapsed < 0.1
+        publisher.close(timeout=0.5)
+        assert publisher.stats()["published"] == 0
+
+
+class CreateListingTest:
+    VALID = {
+        "title": "Brass lamp",
+        "description": "Old but shiny",
+        "price": "19.9",
+        "category": "home",
+    }
+
+    def test_create_returns_201_and_sends_normalised_price(self, signed_in, models):
+        models.add(
+            responses.POST,
+            MODELS + "/listings",
+            status=201,
+            json=a_listing(id=77, title="Brass lamp"),
+            match=[
+                responses.matchers.json_params_matcher({**self.VALID, "price": "19.90"}),
+                responses.matchers.header_matcher({"X-Authenticator": TOKEN}),
+            ],
+        )
+        response = signed_in.post("/api/v1/listings", self.VALID, format="json")
+        assert response.status_code == 201
+        assert response.json()["id"] == 77
+
+    def test_create_invalidates_the_cached_home_page(self, signed_in, models):
+        models.add(responses.GET, listings_url(), json=a_page([]))
+        models.add(responses.POST, MODELS + "/listings", status=201, json=a_listing(id=78))
+        signed_in.get("/api/v1/home")
+        signed_in.post("/api/v1/listings", self.VALID, format="json")
+        signed_in.get("/api/v1/home")
+        assert len(calls_to(models, "GET", "/listings")) == 4
+
+    @pytest.mark.parametrize(
+        ("change", "field"),
+        [
+            ({"title": ""}, "title"),
+            ({"title": "x" * 121}, "title"),
+            ({"title": 5}, "title"),
+            ({"price": "-1"}, "price"),
+            ({"price": "1.999"}, "price"),
+            ({"price": "lots"}, "price"),
+            ({"price": True}, "price"),
+            ({"category": "not a slug"}, "category"),
+            ({"condition": "mint"}, "condition"),
+        ],
+    )
+    def test_create_invalid_input_is_400_and_nothing_sent(self, signed_in, models, change, field):
+        response = signed_in.post("/api/v1/listings", {**self.VALID, **change}, format="json")
+        assert response.status_code == 400
+        assert field in response.json()["fields"]
+        assert calls_to(models, "POST", "/listings") == []
+
+    def test_create_unknown_category_passes_models_api_400_through(self, signed_in, models):
+        models.add(
+            responses.POST,
+            MODELS + "/listings",
+            status=400,
+            json={
+                "error": "validation_failed",
+                "detail": "Invalid input.",
+                "fields": {"category": ["Unknown category."]},
+            },
+        )
+        response = signed_in.post(
+            "/api/v1/listings", {**self.VALID, "category": "nope"}, format="json"
+        )
+        assert response.status_code == 400
+        assert response.json()["fields"] == {"category": ["Unknown category."]}
+
+    def test_create_anonymous_is_401_and_nothing_sent(self, api, models):
+        response = api.post("/api/v1/listings", self.VALID, format="json")
+        assert response.status_code == 401
+        assert len(models.calls) == 0
+
+    def test_create_authenticator_expired_meanwhile_is_401(self, signed_in, models):
+        models.add(responses.POST, MODELS + "/listings", status=401, json={})
+        assert signed_in.post("/api/v1/listings", self.VALID, format="json").status_code == 401
+
+    def test_create_models_api_timeout_is_503_not_retried(self, signed_in, models):
+        models.add(responses.POST, MODELS + "/listings", body=requests.ReadTimeout())
+        response = signed_in.post("/api/v1/listings", self.VALID, format="json")
+        assert response.status_code == 503
+        assert len(calls_to(models, "POST", "/listings")) == 1
+
+
+class UserProfileTest:
+    def test_profile_has_user_cards_and_pages(self, api, models):
+        public = {k: USER[k] for k in ("id", "username", "display_name", "date_joined")}
+        models.add(responses.GET, MODELS + "/users/7", json=public)
+        models.add(
+            responses.GET,
+            listings_url(),
+            json=a_page([a_listing(id=1)], count=41),
+            match=[
+                responses.matchers.query_param_matcher(
+                    {
+                        "seller": "7",
+                        "status": "active",
+                        "ordering": "newest",
+                        "page": "2",
+                        "page_size": "20",
+                    }
+                )
+            ],
+        )
+        response = api.get("/api/v1/users/7", {"page": 2})
+        assert response.status_code == 200
+        body = response.json()
+        assert body["user"] == public
+        assert [c["id"] for c in body["listings"]] == [1]
+        assert (body["total"], body["page"], body["pages"]) == (41, 2, 3)
+
+    def test_profile_unknown_user_is_404(self, api, models):
+        models.add(responses.GET, MODELS + "/users/9", status=404, json={"error": "not_found"})
+        models.add(responses.GET, listings_url(), json=a_page([]))
+        assert api.get("/api/v1/users/9").status_code == 404
+
+    def test_profile_bad_page_is_400(self, api, models):
+        response = api.get("/api/v1/users/7", {"page": "zero"})
+        assert response.status_code == 400
+        assert "page" in response.json()["fields"]
+
+
+class CategoriesTest:
+    def test_categories_are_listed_and_cached(self, api, models):
+        categories = [{"slug": "home", "name": "Home & Garden"}]
+        models.add(responses.GET, MODELS + "/categories", json={"results": categories})
+        assert api.get("/api/v1/categories").json() == {"categories": categories}
+        api.get("/api/v1/categories")
+        assert len(models.calls) == 1
