@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 from django.conf import settings
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timesince import timesince
 
 register = template.Library()
 
@@ -49,6 +51,18 @@ def as_datetime(value):
     except (TypeError, ValueError):
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@register.filter
+def ago(value, now: datetime | None = None) -> str:
+    """An API time as "3 days ago" (one unit only: shoppers need the gist, not the hours)."""
+    moment = as_datetime(value)
+    if moment is None:
+        return ""
+    now = now or timezone.now()
+    if moment > now - timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment, now, depth=1)} ago"
 
 
 @register.filter

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from core.templatetags.marketplace import (
+    ago,
     as_datetime,
     condition_label,
     highlight,
@@ -86,3 +87,9 @@ class SmallFiltersTest:
         assert person_name({"username": "bob", "display_name": "Bob B."}) == "Bob B."
         assert person_name({"username": "bob", "display_name": ""}) == "bob"
         assert person_name(None) == ""
+
+    def test_ago_uses_one_unit(self):
+        now = datetime(2025, 1, 10, 12, tzinfo=UTC)
+        assert ago("2025-01-01T09:00:00Z", now) == "1\xa0week ago"
+        assert ago("2025-01-10T11:59:30Z", now) == "just now"
+        assert ago("nonsense", now) == ""

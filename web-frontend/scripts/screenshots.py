@@ -1,0 +1,159 @@
+"""Screenshots of the running site (headless Debian Chromium) for the README.
+
+Captures home, a listing detail, a search results page and the create-listing page
+(logged in as a demo user) from the stack behind HAProxy into docs/screenshots/*.png:
+
+    make up            # the stack with its demo data
+    .venv/bin/python web-frontend/scripts/screenshots.py [--base-url URL] [--out DIR]
+
+Uses the Debian ``chromium`` and ``chromium-driver`` packages with explicit paths, so
+Selenium never tries to download a browser or a driver.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_OUT = REPO_ROOT / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "demo-password-123"  # seeded by models-api's seed_demo_data (not a secret)
+
+
+def start_browser(profile_dir: str, width: int, height: int) -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile_dir}",
+        f"--window-size={width},{height}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    return driver
+
+
+def wait_for(driver, css: str, timeout: float = 15):
+    return WebDriverWait(driver, timeout).until(
+        EC.presence_of_element_located((By.CSS_SELECTOR, css))
+    )
+
+
+def full_page_shot(driver, path: Path, width: int, max_height: int) -> None:
+    """Resize the window to the page's height (capped) so the PNG shows the whole page."""
+    # Measure at a normal height first: the layout stretches to at least the window.
+    driver.set_window_size(width, 900)
+    height = driver.execute_script(
+        "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)"
+    )
+    driver.set_window_size(width, min(int(height) + 40, max_height))
+    time.sleep(0.3)  # let layout settle after the resize
+    driver.save_screenshot(str(path))
+    print(f"  wrote {path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path}")
+
+
+def log_in(driver, base_url: str, username: str, password: str) -> bool:
+    driver.get(f"{base_url}/login/")
+    wait_for(driver, "#id_username").send_keys(username)
+    driver.find_element(By.ID, "id_password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    try:
+        wait_for(driver, '[data-testid="current-username"]', timeout=10)
+    except TimeoutException:
+        return False
+    return True
+
+
+def sign_up(driver, base_url: str) -> None:
+    """Fallback when the demo account is missing: a fresh account."""
+    username = f"shots_{uuid.uuid4().hex[:8]}"
+    driver.get(f"{base_url}/signup/")
+    wait_for(driver, "#id_username").send_keys(username)
+    driver.find_element(By.ID, "id_email").send_keys(f"{username}@example.com")
+    driver.find_element(By.ID, "id_password1").send_keys("screenshots-pass-123")
+    driver.find_element(By.ID, "id_password2").send_keys("screenshots-pass-123")
+    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    wait_for(driver, '[data-testid="current-username"]')
+
+
+def search_term(driver) -> str:
+    """A word from a real listing title, so the results page shows real highlights."""
+    title = driver.find_element(By.TAG_NAME, "h1").text
+    words = re.findall(r"[A-Za-z]{4,}", title)
+    return max(words, key=len) if words else "chair"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--width", type=int, default=1280)
+    parser.add_argument("--max-height", type=int, default=2400)
+    parser.add_argument("--username", default=DEMO_USERNAME)
+    parser.add_argument("--password", default=DEMO_PASSWORD)
+    args = parser.parse_args(argv)
+    base_url = args.base_url.rstrip("/")
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    profile_dir = tempfile.mkdtemp(prefix="mp-screenshots-")
+    driver = start_browser(profile_dir, args.width, 900)
+    try:
+        print(f"capturing {base_url} into {args.out}")
+        driver.get(f"{base_url}/")
+        first_card = wait_for(driver, '.listing-grid a[href^="/listings/"]')
+        detail_url = first_card.get_attribute("href")
+        full_page_shot(driver, args.out / "home.png", args.width, args.max_height)
+
+        driver.get(detail_url)
+        wait_for(driver, "h1")
+        term = search_term(driver)
+        full_page_shot(driver, args.out / "listing-detail.png", args.width, args.max_height)
+
+        driver.get(f"{base_url}/search/?q={term}")
+        wait_for(driver, "main h1")
+        try:
+            driver.find_element(By.CSS_SELECTOR, ".listing-grid")
+        except NoSuchElementException:
+            driver.get(f"{base_url}/search/?sort=hot")
+            wait_for(driver, ".listing-grid")
+        full_page_shot(driver, args.out / "search.png", args.width, args.max_height)
+
+        if not log_in(driver, base_url, args.username, args.password):
+            print(f"  could not log in as {args.username!r}; signing up a fresh user")
+            sign_up(driver, base_url)
+        driver.get(f"{base_url}/listings/new/")
+        wait_for(driver, "#id_title")
+        full_page_shot(driver, args.out / "create-listing.png", args.width, args.max_height)
+    finally:
+        driver.quit()
+        shutil.rmtree(profile_dir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
