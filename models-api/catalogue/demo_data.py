@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (dense word lists below; long lines read better than split ones)
 """Deterministic generator of realistic demo users and listings (seed_demo_data).
 
 Pure functions over a seeded ``random.Random``: the same seed gives the same people,
@@ -11,7 +10,6 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
-# fmt: off  (word lists read better dense)
 FIRST_NAMES = [
     "Emma",
     "Liam",
@@ -384,7 +382,6 @@ CONDITION_WORDS = {
     "fair": "fair",
     "poor": "well-worn",
 }
-# fmt: on
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,10 @@ class Command(BaseCommand):
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
+        self.purge_loop(every=every, stop=stop)
+
+    def purge_loop(self, *, every: float, stop: threading.Event) -> None:
+        """Purge, then sleep ``every`` seconds, until ``stop`` is set (SIGTERM)."""
         logger.info("authenticator purge loop started", extra={"every_s": every})
         while not stop.is_set():
             try:
