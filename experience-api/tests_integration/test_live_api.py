@@ -1,0 +1,192 @@
+"""The public API end to end: create -> Kafka -> indexer -> search; auth flows."""
+
+import random
+import string
+import uuid
+
+import pytest
+import requests
+
+from tests_integration.conftest import bearer, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+def unique_word():
+    # Letters only, long enough for two-edit typo tolerance, never a dictionary word.
+    return "zq" + "".join(random.choices(string.ascii_lowercase, k=8))
+
+
+def categories(base_url):
+    return [
+        c["slug"] for c in requests.get(base_url + "/categories", timeout=5).json()["categories"]
+    ]
+
+
+def create(base_url, token, **fields):
+    response = requests.post(base_url + "/listings", json=fields, headers=bearer(token), timeout=5)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def search(base_url, **params):
+    response = requests.get(base_url + "/search", params=params, timeout=5)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.fixture(scope="module")
+def created(base_url, session_user):
+    """Three listings sharing one unique word, in two categories and three prices."""
+    token, _ = session_user
+    word = unique_word()
+    slugs = categories(base_url)
+    first, second = slugs[0], slugs[1 % len(slugs)]
+    listings = [
+        create(
+            base_url,
+            token,
+            title=f"{word} brass lamp",
+            description="Shiny and old",
+            price="30.00",
+            category=first,
+        ),
+        create(
+            base_url,
+            token,
+            title=f"Oak table {word}",
+            description="Solid wood",
+            price="120.00",
+            category=second,
+        ),
+        create(
+            base_url,
+            token,
+            title=f"Desk chair {word}",
+            description="Comfortable",
+            price="75.50",
+            category=first,
+        ),
+    ]
+    found = wait_for(lambda: search(base_url, q=word)["total"] == 3, timeout=20)
+    assert found, "created listings did not become searchable within 20 s"
+    return word, first, second, listings
+
+
+class CreateAndSearchTest:
+    def test_created_listing_is_found_by_a_word_of_its_title(self, base_url, created):
+        word, *_, listings = created
+        ids = {r["id"] for r in search(base_url, q=word)["results"]}
+        assert ids == {listing["id"] for listing in listings}
+
+    def test_typo_in_the_word_still_finds_it(self, base_url, created):
+        word = created[0]
+        typo = word[:4] + word[5] + word[4] + word[6:]  # swap two inner letters
+        assert search(base_url, q=typo)["total"] >= 3
+
+    def test_highlight_marks_the_word(self, base_url, created):
+        word = created[0]
+        results = search(base_url, q=word)["results"]
+        assert any("<mark>" in r["highlight"].get("title", "") for r in results)
+
+    def test_category_filter_and_facets(self, base_url, created):
+        word, first, second, _ = created
+        body = search(base_url, q=word, category=first)
+        assert {r["category"]["slug"] for r in body["results"]} == {first}
+        counts = {f["slug"]: f["count"] for f in body["facets"]["category"]}
+        if first != second:
+            assert counts == {first: 2, second: 1}
+
+    def test_price_range_filter(self, base_url, created):
+        word = created[0]
+        body = search(base_url, q=word, min_price="50", max_price="100")
+        assert [r["price"] for r in body["results"]] == ["75.50"]
+
+    def test_price_sorts(self, base_url, created):
+        word = created[0]
+        ascending = [r["price"] for r in search(base_url, q=word, sort="price_asc")["results"]]
+        descending = [r["price"] for r in search(base_url, q=word, sort="price_desc")["results"]]
+        assert ascending == ["30.00", "75.50", "120.00"]
+        assert descending == list(reversed(ascending))
+
+    def test_newest_sort(self, base_url, created):
+        word, *_, listings = created
+        ids = [r["id"] for r in search(base_url, q=word, sort="newest")["results"]]
+        assert ids == [listing["id"] for listing in reversed(listings)]
+
+    def test_created_listing_detail_and_home(self, base_url, created):
+        listing = created[3][-1]
+        detail = requests.get(f"{base_url}/listings/{listing['id']}", timeout=5)
+        assert detail.status_code == 200
+        assert detail.json()["title"] == listing["title"]
+        assert isinstance(detail.json()["recommendations"], list)
+        home = requests.get(base_url + "/home", timeout=5).json()
+        assert listing["id"] in {card["id"] for card in home["newest"]}
+
+    def test_bad_search_parameters_are_400(self, base_url):
+        response = requests.get(
+            base_url + "/search", params={"min_price": "9", "max_price": "1"}, timeout=5
+        )
+        assert response.status_code == 400
+        assert "min_price" in response.json()["fields"]
+
+
+class AuthFlowTest:
+    def test_login_me_logout_makes_authenticator_useless(self, base_url, session_user):
+        _, user = session_user
+        login = requests.post(
+            base_url + "/auth/login",
+            json={"username": user["username"], "password": "Integr4tion-pass!"},
+            timeout=5,
+        )
+        assert login.status_code == 200
+        token = login.json()["authenticator"]
+        me = requests.get(base_url + "/me", headers=bearer(token), timeout=5)
+        assert me.status_code == 200
+        assert me.json()["username"] == user["username"]
+        assert (
+            requests.post(base_url + "/auth/logout", headers=bearer(token), timeout=5).status_code
+            == 204
+        )
+        assert requests.get(base_url + "/me", headers=bearer(token), timeout=5).status_code == 401
+        create = requests.post(
+            base_url + "/listings",
+            headers=bearer(token),
+            timeout=5,
+            json={
+                "title": "x",
+                "description": "y",
+                "price": "1.00",
+                "category": categories(base_url)[0],
+            },
+        )
+        assert create.status_code == 401
+
+    def test_wrong_password_is_401(self, base_url, session_user):
+        _, user = session_user
+        response = requests.post(
+            base_url + "/auth/login",
+            json={"username": user["username"], "password": "wrong"},
+            timeout=5,
+        )
+        assert response.status_code == 401
+        assert response.json()["error"] == "invalid_credentials"
+
+    def test_unknown_listing_is_json_404(self, base_url):
+        response = requests.get(f"{base_url}/listings/999999999", timeout=5)
+        assert response.status_code == 404
+        assert response.json()["error"] == "not_found"
+
+    def test_signup_duplicate_username_is_400_per_field(self, base_url, session_user):
+        _, user = session_user
+        response = requests.post(
+            base_url + "/auth/signup",
+            timeout=5,
+            json={
+                "username": user["username"],
+                "email": f"{uuid.uuid4().hex[:8]}@example.com",
+                "password": "Integr4tion-pass!",
+            },
+        )
+        assert response.status_code == 400
+        assert "username" in response.json()["fields"]
