@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
 from clients.experience_api import SearchUnavailable
@@ -21,27 +22,27 @@ def search(request):
         "selected_category": params.get("category", ""),
         "search_unavailable": False,
     }
-    status = 200
     try:
         data = request.api.search(params)
     except SearchUnavailable:
-        # The search engine is down: say so on a full page (header, filters, footer all
-        # work) with status 503, so monitors and crawlers see the truth.
+        # Only the search engine is down: a complete page (header, filters, footer) that
+        # says so, with status 200 and never cached. Not 503 on purpose: HAProxy retries
+        # GETs answered 503 on the other instance (retry-on ... 503), which here would
+        # only repeat the same failing search up to four times against a dead engine.
         context["search_unavailable"] = True
-        status = 503
-    else:
-        facets = (data.get("facets") or {}).get("category") or []
-        context.update(
-            results=data.get("results") or [],
-            total=data.get("total") or 0,
-            page=data.get("page") or 1,
-            pages=data.get("pages") or 0,
-            facets=facets,
-            selected_category_name=next(
-                (f["name"] for f in facets if f.get("slug") == params.get("category")), ""
-            ),
-        )
-    response = render(request, "search/results.html", context, status=status)
-    if status == 503:
-        response["Retry-After"] = "10"
-    return response
+        response = render(request, "search/results.html", context)
+        patch_cache_control(response, no_store=True)
+        response["X-Search-Unavailable"] = "1"
+        return response
+    facets = (data.get("facets") or {}).get("category") or []
+    context.update(
+        results=data.get("results") or [],
+        total=data.get("total") or 0,
+        page=data.get("page") or 1,
+        pages=data.get("pages") or 0,
+        facets=facets,
+        selected_category_name=next(
+            (f["name"] for f in facets if f.get("slug") == params.get("category")), ""
+        ),
+    )
+    return render(request, "search/results.html", context)
