@@ -39,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
     logging.config.dictConfig(logging_config("batch", settings.log_level))
+    # PySpark's gateway chatter is not an event of ours.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     shutdown = ShutdownFlag().install()
     try:
         if args.command == "indexer":

@@ -117,13 +117,7 @@ def access_log_has_data(path: Path) -> bool:
         return False
 
 
-def compute_recommendations(spark, settings: Settings) -> dict[int, list[int]] | None:
-    """None when there is no access log yet (nothing to do, nothing replaced)."""
-    if not access_log_has_data(settings.access_log_path):
-        logger.info(
-            "access log missing or empty; skipping", extra={"path": str(settings.access_log_path)}
-        )
-        return None
+def compute_recommendations(spark, settings: Settings) -> dict[int, list[int]]:
     views = read_access_log(spark, settings.access_log_path)
     ranked = co_view_pairs(
         views,
@@ -136,8 +130,6 @@ def compute_recommendations(spark, settings: Settings) -> dict[int, list[int]] |
 def run_once(spark, settings: Settings, models_api: ModelsApiClient, shutdown: ShutdownFlag):
     started = time.perf_counter()
     recommendations = compute_recommendations(spark, settings)
-    if recommendations is None:
-        return None
     result = retry_until_done(
         lambda: models_api.replace_recommendations(recommendations),
         is_transient=models_api_transient,
@@ -159,16 +151,25 @@ def run_once(spark, settings: Settings, models_api: ModelsApiClient, shutdown: S
 
 
 def run(settings: Settings, shutdown: ShutdownFlag, every: float | None = None) -> int:
-    """Run once, or every ``every`` seconds reusing one Spark session (JVM start ~5 s)."""
+    """Run once, or every ``every`` seconds. The Spark session is created on the first
+    run that has data and reused afterwards (a JVM start costs seconds)."""
     models_api = ModelsApiClient.from_settings(settings)
-    spark = create_spark_session(settings)
-    # PySpark installs its own SIGINT handler; ours must win for a clean stop.
-    shutdown.install()
+    spark = None
     status = 0
     try:
         while True:
             try:
-                run_once(spark, settings, models_api, shutdown)
+                if not access_log_has_data(settings.access_log_path):
+                    logger.info(
+                        "access log missing or empty; skipping",
+                        extra={"path": str(settings.access_log_path)},
+                    )
+                else:
+                    if spark is None:
+                        spark = create_spark_session(settings)
+                        # PySpark installs its own SIGINT handler; ours must win.
+                        shutdown.install()
+                    run_once(spark, settings, models_api, shutdown)
                 status = 0
             except Stopping:
                 break
@@ -183,6 +184,7 @@ def run(settings: Settings, shutdown: ShutdownFlag, every: float | None = None) 
             if every is None or shutdown.wait(every):
                 break
     finally:
-        spark.stop()
+        if spark is not None:
+            spark.stop()
         models_api.close()
     return status

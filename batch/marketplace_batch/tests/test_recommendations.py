@@ -3,13 +3,13 @@
 import pytest
 import responses
 
+from marketplace_batch import recommendations
 from marketplace_batch.lifecycle import ShutdownFlag
 from marketplace_batch.models_api import ModelsApiClient
 from marketplace_batch.recommendations import (
     access_log_has_data,
     co_view_pairs,
     collect_recommendations,
-    compute_recommendations,
     create_spark_session,
     read_access_log,
     run_once,
@@ -87,7 +87,14 @@ class CoViewPairsTest:
 
 
 class AccessLogPresenceTest:
-    def test_missing_or_empty_log_skips_run(self, settings, tmp_path):
+    @responses.activate
+    def test_missing_or_empty_log_skips_run_without_spark(self, settings, tmp_path, monkeypatch):
         assert not access_log_has_data(tmp_path / "nope.log")
         settings.access_log_path.write_text("")
-        assert compute_recommendations(spark=None, settings=settings) is None
+        monkeypatch.setattr(recommendations, "create_spark_session", _no_spark)
+        assert recommendations.run(settings, ShutdownFlag()) == 0
+        assert len(responses.calls) == 0
+
+
+def _no_spark(*args, **kwargs):
+    raise AssertionError("Spark must not start without data")
