@@ -167,3 +167,89 @@ class AuthCookieTest:
         api.home()
 
         assert "X-Served-By" not in client.get("/")
+
+
+PAGES = [
+    "/",
+    "/listings/5/",
+    "/search/?q=lamp",
+    "/users/7/",
+    "/signup/",
+    "/login/",
+    "/listings/new/",
+    "/no/such/page/",
+]
+
+
+def stub_every_page(api):
+    from conftest import make_card, make_listing, make_user
+
+    api.home()
+    api.categories()
+    api.get("listings/5", make_listing(id=5))
+    api.get(
+        "search",
+        {"total": 0, "page": 1, "pages": 0, "results": [], "facets": {"category": []}},
+    )
+    api.get("users/7", {"user": make_user(), "listings": [make_card()], "total": 1, "pages": 1})
+
+
+class EveryPageTest:
+    """The header contract on every page: search box `q`, and the login state."""
+
+    @pytest.mark.parametrize("path", PAGES)
+    def test_anonymous(self, client, api, path):
+        stub_every_page(api)
+
+        response = client.get(path)
+
+        if path == "/listings/new/":
+            assert response.status_code == 302
+            return
+        assert response.status_code == (404 if path == "/no/such/page/" else 200)
+        html = response.content.decode()
+        assert 'name="q"' in html and 'role="search"' in html
+        assert 'href="/login/"' in html and "/logout/" not in html
+        assert html.count("<h1") == 1 and "<title>" in html
+        assert "<header" in html and "<main" in html and "<footer" in html
+        assert api.calls_to("GET", "me") == []
+
+    @pytest.mark.parametrize("path", PAGES)
+    def test_logged_in(self, logged_in, api, path):
+        stub_every_page(api)
+
+        response = logged_in.get(path)
+
+        assert response.status_code == (404 if path == "/no/such/page/" else 200)
+        html = response.content.decode()
+        assert 'data-testid="current-username">alice<' in html
+        assert '<form action="/logout/" method="post"' in html
+        assert 'name="csrfmiddlewaretoken"' in html
+        assert html.count("<h1") == 1
+        assert len(api.calls_to("GET", "me")) == 1
+
+    @pytest.mark.parametrize("path", PAGES)
+    def test_every_input_has_a_label(self, logged_in, api, path):
+        import re
+
+        stub_every_page(api)
+
+        html = logged_in.get(path).content.decode()
+
+        for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", html):
+            if 'type="hidden"' in tag or 'type="submit"' in tag:
+                continue
+            field_id = re.search(r'id="([^"]+)"', tag)
+            assert field_id, f"input without id: {tag}"
+            assert f'for="{field_id.group(1)}"' in html, f"no label for {tag}"
+
+    @pytest.mark.parametrize("path", PAGES)
+    def test_every_image_has_alt_text(self, client, api, path):
+        import re
+
+        stub_every_page(api)
+
+        html = client.get(path).content.decode()
+
+        for tag in re.findall(r"<img\b[^>]*>", html):
+            assert re.search(r'\balt="', tag), f"image without alt: {tag}"
