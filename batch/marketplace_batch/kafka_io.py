@@ -120,7 +120,13 @@ class PausedPartitions:
         assigned = self.consumer.assignment()
         if assigned:
             self.consumer.pause(*assigned)
-        self.consumer.poll(timeout_ms=0)
+        polled = self.consumer.poll(timeout_ms=0)
+        # A rebalance inside that poll can assign new, unpaused partitions whose records
+        # come back here; rewind them so they are neither processed nor skipped now.
+        for tp, records in polled.items():
+            if records:
+                self.consumer.seek(tp, records[0].offset)
+                self.consumer.pause(tp)
 
     def resume(self) -> None:
         paused = self.consumer.paused()

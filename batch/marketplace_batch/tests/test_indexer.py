@@ -191,3 +191,20 @@ def _tp():
 def test_is_transient_classifies_connection_errors():
     assert search.is_transient(TransportConnectionError("x"))
     assert not search.is_transient(ValueError("x"))
+
+
+class PausedPartitionsTest:
+    def test_keepalive_rewinds_records_of_newly_assigned_partitions(self):
+        from marketplace_batch.kafka_io import PausedPartitions
+
+        class RebalancingConsumer(FakeConsumer):
+            seeks = []
+
+            def seek(self, tp, offset):
+                self.seeks.append((tp, offset))
+
+        batch = records([listing_event_bytes(1, 1)], start=42)
+        consumer = RebalancingConsumer([batch])
+        PausedPartitions(consumer).keepalive()
+        assert consumer.seeks == [(("tp", 0), 42)]
+        assert ("tp", 0) in consumer.paused()
