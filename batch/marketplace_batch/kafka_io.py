@@ -3,12 +3,9 @@ offset commits and the dead-letter publisher."""
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import time
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -134,30 +131,13 @@ class PausedPartitions:
             self.consumer.resume(*paused)
 
 
-def dead_letter_message(record, reason: str) -> dict[str, Any]:
-    """The dead-letter envelope: where the message came from, why it failed, and the
-    original bytes (kept exactly, base64, so it can be fixed and re-published)."""
-    value: bytes = record.value or b""
-    try:
-        text: str | None = value.decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
-    return {
-        "v": 1,
-        "source_topic": record.topic,
-        "partition": record.partition,
-        "offset": record.offset,
-        "key": record.key.decode("utf-8", "replace") if record.key else None,
-        "error": reason,
-        "failed_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-        "payload": text,
-        "payload_base64": base64.b64encode(value).decode("ascii"),
-    }
-
-
 class DeadLetterPublisher:
     """Sends poison messages to ``<topic>.dlq`` and waits for the broker's ack, so an
-    offset is never committed past a message that is neither processed nor parked."""
+    offset is never committed past a message that is neither processed nor parked.
+
+    The dead letter is the raw message (same key, same bytes; docs/events.md), ready to
+    be fixed and re-published; where it came from and why it failed is in the log line
+    (the 0.9 broker has no record headers to carry it)."""
 
     def __init__(self, producer: KafkaProducer, *, timeout_seconds: float = 15.0):
         self.producer = producer
@@ -167,11 +147,8 @@ class DeadLetterPublisher:
         sent = []
         for record, reason in items:
             topic = events.dead_letter_topic(record.topic)
-            envelope = dead_letter_message(record, reason)
-            value = json.dumps(envelope, separators=(",", ":")).encode()
-            sent.append(
-                (record, reason, topic, self.producer.send(topic, key=record.key, value=value))
-            )
+            future = self.producer.send(topic, key=record.key, value=record.value)
+            sent.append((record, reason, topic, future))
         for record, reason, topic, future in sent:
             future.get(timeout=self.timeout_seconds)
             logger.error(
