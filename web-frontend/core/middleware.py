@@ -17,6 +17,7 @@ from clients.experience_api import (
     PermissionDenied,
     RateLimited,
     SearchUnavailable,
+    ValidationFailed,
 )
 from core import views as error_views
 from core.auth import Viewer, authenticator_from, delete_auth_cookie
@@ -36,7 +37,8 @@ class ExperienceApiMiddleware:
 
     - NotAuthenticated (no cookie on a protected page, or the API refused it): the cookie
       is deleted and the browser goes to ``/login/?next=<this page>``.
-    - NotFound: the site's 404 page. PermissionDenied: the 403 page.
+    - NotFound: the site's 404 page. PermissionDenied: the 403 page. A ValidationFailed
+      no view handled: the 400 page.
     - ExperienceApiUnavailable (down, slow, 5xx) and a stray SearchUnavailable: the 503 page.
     - RateLimited: the 503 page's layout with status 429.
     An ``auth`` cookie the API has rejected (expired or revoked) is deleted on the way out.
@@ -81,6 +83,10 @@ class ExperienceApiMiddleware:
             return error_views.page_not_found(request, exception)
         if isinstance(exception, PermissionDenied):
             return error_views.permission_denied(request, exception)
+        if isinstance(exception, ValidationFailed):
+            # Views turn the API's 400s into form errors; one that gets here means the
+            # request itself was unusable (e.g. a hand-edited URL).
+            return error_views.bad_request(request, exception)
         if isinstance(exception, RateLimited):
             return error_views.service_unavailable(request, status=429)
         if isinstance(exception, ExperienceApiUnavailable | SearchUnavailable):

@@ -13,7 +13,10 @@ SORT_CHOICES = [
     ("price_asc", "Price: low to high"),
     ("price_desc", "Price: high to low"),
 ]
-MAX_PAGE = 1000
+# experience-api refuses deeper pages (SEARCH_MAX_PAGE, default 50) and prices above the
+# models' maximum.
+MAX_PAGE = 50
+MAX_PRICE = Decimal("1000000.00")
 
 
 class SearchForm(forms.Form):
@@ -22,6 +25,7 @@ class SearchForm(forms.Form):
     min_price = forms.DecimalField(
         required=False,
         min_value=Decimal("0"),
+        max_value=MAX_PRICE,
         max_digits=9,
         decimal_places=2,
         label="Min price",
@@ -30,6 +34,7 @@ class SearchForm(forms.Form):
     max_price = forms.DecimalField(
         required=False,
         min_value=Decimal("0"),
+        max_value=MAX_PRICE,
         max_digits=9,
         decimal_places=2,
         label="Max price",

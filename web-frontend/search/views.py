@@ -6,7 +6,8 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
-from clients.experience_api import SearchUnavailable
+from clients.experience_api import SearchUnavailable, ValidationFailed
+from core.forms import apply_api_errors
 from search.forms import SearchForm
 
 
@@ -34,6 +35,11 @@ def search(request):
         patch_cache_control(response, no_store=True)
         response["X-Search-Unavailable"] = "1"
         return response
+    except ValidationFailed as error:
+        # The API's rules may be stricter than ours (e.g. a lower page cap): show its
+        # messages next to the filters instead of failing the page.
+        apply_api_errors(form, error)
+        return render(request, "search/results.html", {**context, "results": [], "total": 0})
     facets = (data.get("facets") or {}).get("category") or []
     context.update(
         results=data.get("results") or [],

@@ -56,6 +56,14 @@ class ErrorPagesTest:
         assert response.status_code == 429
         assert "Too many requests" in response.content.decode()
 
+    def test_unhandled_api_validation_error_gives_400_page(self, client, api):
+        api.get("users/7", {"error": "validation_failed", "fields": {"page": ["Bad."]}}, status=400)
+
+        response = client.get("/users/7/")
+
+        assert response.status_code == 400
+        assert "look right" in response.content.decode()
+
     def test_api_5xx_gives_503_page(self, client, api):
         api.get("home", {"error": "models_unavailable"}, status=503)
 

@@ -192,3 +192,31 @@ class SearchPageTest:
 
         assert response.status_code == 200
         assert "All listings" in response.content.decode()
+
+    def test_page_beyond_cap_shown_and_not_sent(self, client, api):
+        api.get("search", search_body())
+
+        html = client.get("/search/?q=lamp&page=51").content.decode()
+
+        assert "Page: Ensure this value is less than or equal to 50." in html
+        sent = parse_qs(urlsplit(api.calls_to("GET", "search")[0].request.url).query)
+        assert sent["page"] == ["1"]
+
+    def test_api_validation_errors_shown_on_the_page(self, client, api):
+        api.get(
+            "search",
+            {
+                "error": "validation_failed",
+                "detail": "Invalid input.",
+                "fields": {"min_price": ["Must not exceed max_price."], "q": ["Too odd."]},
+            },
+            status=400,
+        )
+
+        response = client.get("/search/?q=lamp&min_price=5")
+
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert 'id="id_min_price_error"' in html and "Must not exceed max_price." in html
+        assert "Search for: Too odd." in html
+        assert "No listings match" in html
