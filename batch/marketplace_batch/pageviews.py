@@ -15,6 +15,7 @@ Per batch, in this order, each step idempotent so a crash anywhere only means a 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections import Counter
@@ -72,10 +73,16 @@ def decode_views(records: list) -> tuple[list[PageView], list[tuple]]:
     return views, poison
 
 
+MAX_BATCH_ID_LENGTH = 200  # models-api's limit
+
+
 def make_batch_id(ranges: dict[str, list[int]], epoch: int = 0) -> str:
-    """E.g. ``page-views:0:100-199,page-views:1:40-57``; deterministic for the ranges."""
+    """E.g. ``page-views:0:100-199``; deterministic for the ranges."""
     parts = ",".join(f"{key}:{first}-{last}" for key, (first, last) in sorted(ranges.items()))
-    return parts if epoch == 0 else f"{parts}#e{epoch}"
+    batch_id = parts if epoch == 0 else f"{parts}#e{epoch}"
+    if len(batch_id) > MAX_BATCH_ID_LENGTH:
+        batch_id = "sha256:" + hashlib.sha256(batch_id.encode()).hexdigest()
+    return batch_id
 
 
 def view_batch(views: list[PageView], batch_id: str | None = None, epoch: int = 0) -> ViewBatch:
@@ -94,7 +101,7 @@ def plan_folds(
     epoch: int = 0,
 ) -> list[ViewBatch]:
     """The models-api folds for ``views``: first the pending (written-ahead) batch, rebuilt
-    from exactly its offset ranges, then one new batch with everything after it."""
+    from exactly its offset ranges, then one new batch per partition for the rest."""
     unfolded = [view for view in views if view.offset > folded.get(view.key, -1)]
     batches: list[ViewBatch] = []
     if pending:
@@ -108,8 +115,12 @@ def plan_folds(
         unfolded = [view for view in unfolded if not in_pending(view)]
         if replayed:
             batches.append(view_batch(replayed, pending["batch_id"]))
-    if unfolded:
-        batches.append(view_batch(unfolded, epoch=epoch))
+    # One fold per partition keeps batch ids short and each partition's progress its own.
+    by_partition: dict[str, list[PageView]] = {}
+    for view in unfolded:
+        by_partition.setdefault(view.key, []).append(view)
+    for key in sorted(by_partition):
+        batches.append(view_batch(by_partition[key], epoch=epoch))
     return batches
 
 

@@ -48,6 +48,20 @@ class PlanFoldsTest:
         assert batch.batch_id == "page-views:0:3-5"
         assert batch.increments == {10: 2, 11: 1}
 
+    def test_one_batch_per_partition(self):
+        views = [pv(3, 10, partition=0), pv(8, 10, partition=1), pv(4, 11, partition=0)]
+        batches = plan_folds(views, folded={}, pending=None)
+        assert [(b.batch_id, b.increments) for b in batches] == [
+            ("page-views:0:3-4", {10: 1, 11: 1}),
+            ("page-views:1:8-8", {10: 1}),
+        ]
+
+    def test_batch_id_over_models_api_limit_hashed(self):
+        ranges = {f"page-views:{p}": [10**9, 10**9 + 1] for p in range(20)}
+        batch_id = make_batch_id(ranges)
+        assert batch_id.startswith("sha256:") and len(batch_id) <= 200
+        assert batch_id == make_batch_id(dict(reversed(list(ranges.items()))))
+
     def test_already_folded_offsets_skipped(self):
         (batch,) = plan_folds([pv(3, 10), pv(4, 10)], folded={"page-views:0": 3}, pending=None)
         assert batch.ranges == {"page-views:0": [4, 4]}
