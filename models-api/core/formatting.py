@@ -13,6 +13,6 @@ def iso_utc(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def price_string(value: Decimal) -> str:
+def price_string(value: Decimal | str) -> str:
     """A price as a string with exactly two decimals, e.g. ``"12.50"``."""
-    return f"{value:.2f}"
+    return f"{Decimal(str(value)):.2f}"

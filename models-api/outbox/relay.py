@@ -98,7 +98,6 @@ def make_producer(
         request_timeout_ms=request_timeout_ms,
         delivery_timeout_ms=request_timeout_ms + 5000,
         bootstrap_timeout_ms=max_block_ms,
-        key_serializer=lambda key: key.encode(),
     )
 
 
@@ -130,7 +129,12 @@ def publish_batch(producer, *, batch_size: int = 200, ack_timeout: float = 15.0)
         for row in rows:
             try:
                 futures.append(
-                    (row, producer.send(row.topic, key=row.key, value=events.encode(row.payload)))
+                    (
+                        row,
+                        producer.send(
+                            row.topic, key=row.key.encode(), value=events.encode(row.payload)
+                        ),
+                    )
                 )
             except Exception as exc:  # KafkaTimeoutError when metadata is unavailable, etc.
                 result.failed_id, result.error = row.id, _describe(exc)
@@ -179,14 +183,15 @@ class Relay:
     def __init__(
         self,
         *,
-        producer_factory: Callable[[], object] = make_producer,
+        producer_factory: Callable[[], object] | None = None,
         batch_size: int | None = None,
         poll_seconds: float | None = None,
         max_backoff_seconds: float | None = None,
         retention: timedelta | None = None,
         stop_event: threading.Event | None = None,
     ):
-        self.producer_factory = producer_factory
+        # Resolved at call time so tests (and callers) can substitute the producer.
+        self.producer_factory = producer_factory or (lambda: make_producer())
         self.batch_size = batch_size or settings.OUTBOX_RELAY_BATCH_SIZE
         self.poll_seconds = poll_seconds or settings.OUTBOX_RELAY_POLL_SECONDS
         self.max_backoff = max_backoff_seconds or settings.OUTBOX_RELAY_MAX_BACKOFF_SECONDS
