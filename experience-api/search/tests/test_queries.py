@@ -30,7 +30,6 @@ class BuildSearchBodyTest:
         assert fuzzy["operator"] == "and"
         assert {a["multi_match"]["type"] for a in alternatives} == {
             "best_fields",
-            "cross_fields",
             "bool_prefix",
         }
         boosts = text["bool"]["should"]
