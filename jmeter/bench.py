@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""JMeter scaling runs against the native stack (``ops/run_bench.sh jmeter``).
+
+Runs, each bounded (default 30 s of load) and each with its HTML dashboard and summary
+under ``jmeter/results/<run>/``:
+
+    warmup               browse mix, 10 s, not reported (fills caches, starts workers)
+    browse-2web-cache    browse mix, web1 + web2, experience-api cache on   (baseline)
+    browse-1web-cache    browse mix, web2 disabled through HAProxy's runtime API
+    browse-2web-nocache  browse mix, experience-api restarted with CACHE_ENABLED=false
+    browse-1web-nocache  both changes
+    write-2web           writing mix, HAProxy restarted with RATE_LIMIT_AUTH raised
+
+then ``results/scaling.md`` (the browse runs side by side) and ``results/summary.md``
+(every run's text summary). Whatever a run changes is restored in ``finally`` (and by
+``restore`` from the shell trap): web2 re-enabled, override files removed, exp and
+HAProxy restarted on their normal settings.
+
+    bench.py run       all of the above
+    bench.py restore   put the stack back (idempotent)
+
+Tunables (environment): BENCH_USERS (16), BENCH_DURATION (30), BENCH_RAMPUP (3),
+BENCH_THINK (50 ms; a request waits think..2*think first), WRITE_USERS (6).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import signal
+import subprocess
+import sys
+import time
+
+import benchlib as b
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+USERS = _int("BENCH_USERS", 16)
+DURATION = _int("BENCH_DURATION", 30)
+RAMPUP = _int("BENCH_RAMPUP", 3)
+THINK = _int("BENCH_THINK", 50)
+WRITE_USERS = _int("WRITE_USERS", 6)
+BROWSE_RUNS = ["browse-2web-cache", "browse-1web-cache", "browse-2web-nocache",
+               "browse-1web-nocache"]  # fmt: skip
+
+
+def _terminate(signum, _frame):
+    # Turn SIGTERM (timeout, CI cancel) into an exception so `finally` restores the stack.
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def browse(name: str, web: int, cache: str, home) -> str:
+    run = b.JMeterRun(name, "browse", USERS, DURATION, RAMPUP, THINK)
+    run.run(home)
+    return run.summarize(web_instances=str(web), cache=cache)
+
+
+def preflight() -> None:
+    foreign = b.foreign_overrides()
+    if foreign:
+        raise b.BenchError(
+            "runtime override files exist that the benchmark did not write (someone is "
+            f"running an experiment): {', '.join(map(str, foreign))}"
+        )
+    if not b.site_ready():
+        raise b.BenchError(
+            f"{b.public_url()} does not serve the home page with listings: run `make up`"
+        )
+    b.wait_stack_healthy(60)
+
+
+def run_all() -> int:
+    home = b.jmeter_home()
+    b.log(f"JMeter: {home}")
+    preflight()
+    b.RESULTS.mkdir(parents=True, exist_ok=True)
+    texts: list[str] = []
+    try:
+        b.JMeterRun("warmup", "browse", USERS, 10, RAMPUP, THINK, report=False).run(home)
+
+        texts.append(browse("browse-2web-cache", 2, "on", home))
+        b.set_server("web", "web2", enabled=False)
+        try:
+            texts.append(browse("browse-1web-cache", 1, "on", home))
+        finally:
+            b.set_server("web", "web2", enabled=True)
+
+        b.log("experience-api: restarting with CACHE_ENABLED=false")
+        b.set_override("exp", {"CACHE_ENABLED": "false"})
+        try:
+            b.restart_exp(expect={"CACHE_ENABLED": "false"})
+            texts.append(browse("browse-2web-nocache", 2, "off", home))
+            b.set_server("web", "web2", enabled=False)
+            try:
+                texts.append(browse("browse-1web-nocache", 1, "off", home))
+            finally:
+                b.set_server("web", "web2", enabled=True)
+        finally:
+            b.clear_override("exp")
+            b.log("experience-api: restarting with its normal settings (cache on)")
+            b.restart_exp()
+
+        b.log("HAProxy: restarting with RATE_LIMIT_AUTH=100000 for the writing mix")
+        b.set_override("haproxy", {"RATE_LIMIT_AUTH": "100000"})
+        try:
+            b.restart_haproxy(expect={"RATE_LIMIT_AUTH": "100000"})
+            run = b.JMeterRun("write-2web", "write", WRITE_USERS, DURATION, RAMPUP, THINK)
+            run.run(home)
+            texts.append(run.summarize(web_instances="2", cache="on"))
+        finally:
+            b.clear_override("haproxy")
+            b.log("HAProxy: restarting with its normal settings")
+            b.restart_haproxy()
+    finally:
+        for line in b.restore():
+            b.log(f"restore: {line}")
+
+    table = subprocess.run(
+        [b.PYTHON, str(b.HERE / "summarize.py"), "table",
+         *[str(b.RESULTS / name / "summary.json") for name in BROWSE_RUNS],
+         "--baseline", "browse-2web-cache", "--out", str(b.RESULTS / "scaling.md")],
+        capture_output=True, text=True, timeout=60,
+    ).stdout  # fmt: skip
+    write_report(texts, table)
+    print("\n".join(texts))
+    print(table)
+    b.log(f"dashboards: {b.RESULTS}/<run>/dashboard/index.html; summary: {b.RESULTS}/summary.md")
+    return 0
+
+
+def write_report(texts: list[str], table: str) -> None:
+    commit = subprocess.run(
+        ["git", "-C", str(b.ROOT), "rev-parse", "--short", "HEAD"],
+        capture_output=True, text=True, timeout=10,
+    ).stdout.strip()  # fmt: skip
+    header = [
+        "# JMeter runs",
+        "",
+        f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit {commit}",
+        f"- machine: {os.cpu_count()} CPU cores, {platform.platform()}; JMeter, HAProxy and "
+        "every service share these cores, so absolute numbers are a floor",
+        f"- browse mix: {USERS} users, {DURATION} s each, ramp-up {RAMPUP} s, think time "
+        f"{THINK}-{2 * THINK} ms; writing mix: {WRITE_USERS} users",
+        "",
+        "## Scaling (browse mix)",
+        "",
+        table,
+        "## Runs",
+        "",
+        "```",
+        *texts,
+        "```",
+        "",
+    ]
+    (b.RESULTS / "summary.md").write_text("\n".join(header))
+
+
+def main() -> int:
+    signal.signal(signal.SIGTERM, _terminate)
+    command = sys.argv[1] if len(sys.argv) > 1 else "run"
+    try:
+        if command == "restore":
+            for line in b.restore() or ["nothing to restore"]:
+                b.log(f"restore: {line}")
+            return 0
+        return run_all()
+    except b.BenchError as exc:
+        print(f"\nERROR: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Benchmarks against the running native stack (`make bench` = all). Loopback only; every
+# run is bounded (`timeout`), and whatever a run changes on the stack (web2 disabled in
+# HAProxy, experience-api cache off, HAProxy's auth rate limit raised, engines stopped by
+# the drills) is put back in a trap, also on Ctrl-C or a failure.
+#   api      models-api/bench/bench_api.py
+#   search   batch/bench/bench_search.py, experience-api/bench/bench_search_latency.py
+#   jmeter   JMeter scaling runs (browse mix: 1 vs 2 web instances, cache on vs off;
+#            writing mix) -> jmeter/results/<run>/{results.jtl,dashboard/,summary.txt},
+#            jmeter/results/scaling.md and summary.md
+#   drills   failure drills under load (jmeter/drills.py) -> jmeter/results/drills.md
+#   all      api, search, jmeter, then drills (BENCH_SKIP_DRILLS=1 leaves them out)
+# Tunables: BENCH_USERS, BENCH_DURATION, BENCH_RAMPUP, BENCH_THINK, WRITE_USERS,
+# DRILL_USERS, DRILL_DURATION, DRILL_OUTAGE (see jmeter/README.md).
+set -uo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+PY="$ROOT/.venv/bin/python"
+MODE="${1:-all}"
+
+case "$MODE" in
+  all|api|search|jmeter|drills) ;;
+  *) echo "usage: $0 all|api|search|jmeter|drills" >&2; exit 2 ;;
+esac
+
+# Run inside the stack's environment (PUBLIC_URL, SERVICE_TOKEN, ports, socket paths).
+if [[ -z "${MARKETPLACE_BENCH_ENV:-}" ]]; then
+  exec env MARKETPLACE_BENCH_ENV=1 "$PY" "$ROOT/ops/stack.py" run -- bash "$0" "$@"
+fi
+
+declare -a RESULTS=()
+FAILED=0
+
+restore() {
+  # Idempotent: removes only the override files the benchmark wrote, re-enables any web
+  # server left in maintenance, restarts exp/HAProxy if they ran with overrides, starts
+  # engines a drill left stopped.
+  "$PY" "$ROOT/jmeter/bench.py" restore || echo "WARNING: restore failed; check \`make status\`" >&2
+}
+on_exit() {
+  local rc=$?
+  trap - EXIT INT TERM
+  restore
+  exit "$rc"
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+check_stack() {
+  if ! curl -fsS --max-time 5 "$PUBLIC_URL/healthz" >/dev/null; then
+    echo "the stack is not answering at $PUBLIC_URL (run \`make up\`)" >&2
+    exit 1
+  fi
+}
+
+# step <name> <seconds limit> <folder or -> <command...>
+step() {
+  local name="$1" limit="$2" dir="$3"; shift 3
+  echo
+  echo "=================== $name ==================="
+  local rc
+  if [[ "$dir" == "-" ]]; then
+    timeout --kill-after=15 "$limit" "$@"; rc=$?
+  else
+    (cd "$dir" && timeout --kill-after=15 "$limit" "$@"); rc=$?
+  fi
+  if [[ $rc -eq 0 ]]; then
+    RESULTS+=("ok       $name")
+  elif [[ $rc -eq 124 || $rc -eq 137 ]]; then
+    RESULTS+=("TIMEOUT  $name (over ${limit}s)"); FAILED=1
+  else
+    RESULTS+=("FAILED   $name (exit $rc)"); FAILED=1
+  fi
+}
+
+# optional <name> <limit> <script> [args...]: other teams' benchmarks, run if present.
+optional() {
+  local name="$1" limit="$2" script="$3"; shift 3
+  if [[ -f "$script" ]]; then
+    step "$name" "$limit" "$(dirname "$(dirname "$script")")" "$PY" "bench/$(basename "$script")" "$@"
+  else
+    RESULTS+=("skipped  $name ($script not present)")
+  fi
+}
+
+check_stack
+
+if [[ "$MODE" == "api" || "$MODE" == "all" ]]; then
+  optional "models-api benchmark" 300 models-api/bench/bench_api.py
+fi
+if [[ "$MODE" == "search" || "$MODE" == "all" ]]; then
+  optional "search indexing benchmark" 300 batch/bench/bench_search.py
+  optional "search latency benchmark" 300 experience-api/bench/bench_search_latency.py
+fi
+if [[ "$MODE" == "jmeter" || "$MODE" == "all" ]]; then
+  step "JMeter scaling runs" 900 - "$PY" "$ROOT/jmeter/bench.py" run
+fi
+if [[ "$MODE" == "drills" || ( "$MODE" == "all" && -z "${BENCH_SKIP_DRILLS:-}" ) ]]; then
+  step "failure drills" 600 - "$PY" "$ROOT/jmeter/drills.py" all
+fi
+
+echo
+echo "=================== bench summary ==================="
+printf '  %s\n' "${RESULTS[@]}"
+[[ -f jmeter/results/scaling.md && "$MODE" != "api" && "$MODE" != "search" ]] && {
+  echo; echo "scaling (jmeter/results/scaling.md):"; cat jmeter/results/scaling.md; }
+[[ -f jmeter/results/drills.md && ( "$MODE" == "drills" || "$MODE" == "all" ) ]] && {
+  echo; cat jmeter/results/drills.md; }
+exit $FAILED
