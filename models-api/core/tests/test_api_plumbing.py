@@ -183,3 +183,23 @@ class SchemaTest:
         create = paths["/api/v1/listings"]["post"]
         assert {"201", "400", "401", "413"} <= set(create["responses"])
         assert any(p["name"] == "X-Authenticator" for p in create["parameters"])
+
+
+@pytest.mark.django_db
+class SchemaValidityTest:
+    def test_schema_generates_without_warnings_and_validates(self, tmp_path):
+        from django.core.management import call_command
+
+        call_command(
+            "spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml")
+        )
+        assert (tmp_path / "schema.yaml").read_text().startswith("openapi: 3")
+
+
+@pytest.mark.django_db
+class UnencodableTextTest:
+    def test_lone_surrogate_is_400_not_500(self, api_client):
+        body = '{"username": "ab\\ud800cd", "email": "s@example.com", "password": "Long-enough-9x"}'
+        response = api_client.post("/api/v1/users", data=body, content_type="application/json")
+        assert response.status_code == 400
+        assert "username" in response.json()["fields"]
