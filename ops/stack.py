@@ -191,12 +191,17 @@ def export(env: dict[str, str]) -> None:
     os.environ["PATH"] = f"{VENV / 'bin'}:{os.environ.get('PATH', '')}"
 
 
-def render(template: Path, target: Path, env: dict[str, str]) -> None:
+def render(template: Path, target: Path, env: dict[str, str]) -> bool:
+    """Write ``template`` filled from ``env`` to ``target``; True if the content changed."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(string.Template(template.read_text()).substitute(env))
+    content = string.Template(template.read_text()).substitute(env)
+    if target.exists() and target.read_text() == content:
+        return False
+    target.write_text(content)
+    return True
 
 
-def render_configs(env: dict[str, str]) -> None:
+def render_configs(env: dict[str, str]) -> bool:
     for sub in (
         "run",
         "run/overrides",
@@ -209,9 +214,10 @@ def render_configs(env: dict[str, str]) -> None:
         "data/zookeeper",
     ):
         (VAR / sub).mkdir(parents=True, exist_ok=True)
-    render(OPS / "supervisord.conf", SUPERVISOR_CONF, env)
-    render(OPS / "zookeeper.properties", VAR / "run" / "zookeeper.properties", env)
-    render(OPS / "kafka.properties", VAR / "run" / "kafka.properties", env)
+    changed = render(OPS / "supervisord.conf", SUPERVISOR_CONF, env)
+    changed |= render(OPS / "zookeeper.properties", VAR / "run" / "zookeeper.properties", env)
+    changed |= render(OPS / "kafka.properties", VAR / "run" / "kafka.properties", env)
+    return changed
 
 
 # ---------------------------------------------------------------- probes
@@ -515,10 +521,19 @@ def kafka_ready(env: dict[str, str]) -> bool:
     return broker_count > 0
 
 
+SECRET_KEY_OF = {
+    "models-api": "MODELS_SECRET_KEY",
+    "experience-api": "EXP_SECRET_KEY",
+    "web-frontend": "WEB_SECRET_KEY",
+}
+
+
 def manage(service: str, *args: str, timeout: float = 600) -> None:
+    """Run a one-shot Django management command of a service (migrate, seed, ...)."""
     result = subprocess.run(
         [str(VENV / "bin" / "python"), "manage.py", *args],
         cwd=ROOT / service,
+        env={**os.environ, "DJANGO_SECRET_KEY": os.environ[SECRET_KEY_OF[service]]},
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -609,7 +624,11 @@ def up(env: dict[str, str], infra_only: bool = False) -> None:
     started = time.monotonic()
     if supervisor_running():
         print("stack already running under supervisord: checking health ...")
-        render_configs(env)
+        if render_configs(env):
+            # Only programs whose definition changed are restarted by `update`.
+            print("  process definitions changed: applying them")
+            ctl("reread")
+            ctl("update")
     else:
         preflight(env)
         render_configs(env)
