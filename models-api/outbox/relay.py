@@ -231,16 +231,16 @@ class Relay:
                 raise PublishFailed(result.error)
         except PublishFailed as exc:
             self._close_producer()  # drop buffered records; a fresh producer reconnects
-            self._back_off("kafka unavailable, will retry", exc)
+            self._back_off("kafka unavailable, will retry", str(exc))
             return
         except DatabaseError as exc:
             connection.close()
             self._close_listener()
-            self._back_off("database unavailable, will retry", exc)
+            self._back_off("database unavailable, will retry", _describe(exc))
             return
-        except Exception as exc:  # producer construction (NoBrokersAvailable) and the like
+        except Exception as exc:  # producer construction (bootstrap failure) and the like
             self._close_producer()
-            self._back_off("kafka unavailable, will retry", exc)
+            self._back_off("kafka unavailable, will retry", _describe(exc))
             return
 
         if result.published:
@@ -268,7 +268,7 @@ class Relay:
 
     # ------------------------------------------------------------------ helpers
 
-    def _back_off(self, message: str, exc: BaseException) -> None:
+    def _back_off(self, message: str, error: str) -> None:
         self.failures += 1
         delay = min(self.max_backoff, 0.5 * 2 ** min(self.failures - 1, 10))
         delay *= random.uniform(0.8, 1.2)  # jitter: relays restarting together spread out
@@ -279,7 +279,7 @@ class Relay:
         logger.warning(
             message,
             extra={
-                "error": _describe(exc),
+                "error": error,
                 "failures": self.failures,
                 "retry_in_s": round(delay, 2),
                 "unsent": pending,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 
 from django.core.management.base import BaseCommand, CommandError
@@ -27,6 +28,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, batch_size=None, poll_seconds=None, once=False, **options):
+        # kafka-python logs every failed connection attempt at ERROR; while the broker is
+        # down the relay reports each failed round itself (error, backlog, next retry).
+        logging.getLogger("kafka").setLevel(logging.CRITICAL)
         relay = Relay(batch_size=batch_size, poll_seconds=poll_seconds)
         if once:
             self._drain(relay)
