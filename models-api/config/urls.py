@@ -1,7 +1,7 @@
 """URLs: health endpoints without auth; the internal API under /api/v1/."""
 
 from django.urls import include, path, register_converter
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularJSONAPIView
 
 from core.converters import IdConverter
 from core.views import readyz
@@ -12,7 +12,7 @@ register_converter(IdConverter, "id")
 api_v1 = [
     path("", include("accounts.urls")),
     path("", include("catalogue.urls")),
-    path("schema", SpectacularAPIView.as_view(), name="schema"),
+    path("schema", SpectacularJSONAPIView.as_view(), name="schema"),
 ]
 
 urlpatterns = [

@@ -159,7 +159,8 @@ class BodySizeLimitTest:
 @pytest.mark.django_db
 class SchemaTest:
     def test_schema_is_openapi_with_error_envelope_and_service_token(self, api_client):
-        response = api_client.get("/api/v1/schema", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+        response = api_client.get("/api/v1/schema")
+        assert response["Content-Type"].startswith("application/vnd.oai.openapi+json")
         assert response.status_code == 200
         schema = json.loads(response.content)
         assert schema["openapi"].startswith("3.")
@@ -203,3 +204,28 @@ class UnencodableTextTest:
         response = api_client.post("/api/v1/users", data=body, content_type="application/json")
         assert response.status_code == 400
         assert "username" in response.json()["fields"]
+
+
+@pytest.mark.django_db
+class UnexpectedErrorTest:
+    def test_bug_answers_json_500_without_traceback(self, api_client, monkeypatch):
+        def broken():
+            raise RuntimeError("secret internals")
+
+        monkeypatch.setattr("catalogue.selectors.all_categories", broken)
+        api_client.raise_request_exception = False
+        response = api_client.get("/api/v1/categories")
+        assert response.status_code == 500
+        assert response.json() == {"error": "internal_error", "detail": "Internal server error."}
+        assert b"secret internals" not in response.content
+
+    def test_database_down_is_503(self, api_client, monkeypatch):
+        from django.db import OperationalError
+
+        def down():
+            raise OperationalError("could not connect to server")
+
+        monkeypatch.setattr("catalogue.selectors.all_categories", down)
+        response = api_client.get("/api/v1/categories")
+        assert response.status_code == 503
+        assert response.json()["error"] == "database_unavailable"
