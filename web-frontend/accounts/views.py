@@ -7,7 +7,7 @@ import logging
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.forms import LoginForm, SignupForm
 from clients.experience_api import ExperienceApiError, InvalidCredentials, ValidationFailed
@@ -28,7 +28,7 @@ def _logged_in_redirect(request, result: dict, to: str) -> HttpResponseRedirect:
     return response
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def signup(request):
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -46,7 +46,7 @@ def signup(request):
     return render(request, "accounts/signup.html", {"form": form})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def login(request):
     if request.method == "POST":
         form = LoginForm(request.POST)
@@ -83,6 +83,7 @@ def logout(request):
     return response
 
 
+@require_safe
 def profile(request, user_id: int):
     try:
         page = max(1, int(request.GET.get("page", "1")))

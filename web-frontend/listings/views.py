@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from clients.experience_api import ValidationFailed
 from core.auth import login_required
@@ -13,7 +13,7 @@ from core.forms import apply_api_errors
 from listings.forms import ListingForm
 
 
-@require_GET
+@require_safe
 def home(request):
     data = request.api.home()
     return render(
@@ -23,7 +23,7 @@ def home(request):
     )
 
 
-@require_GET
+@require_safe
 def detail(request, listing_id: int):
     listing = request.api.listing(listing_id)
     return render(
@@ -33,7 +33,7 @@ def detail(request, listing_id: int):
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def create(request):
     form = ListingForm(request.POST or None, categories=request.api.categories())

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from clients.experience_api import SearchUnavailable, ValidationFailed
 from core.forms import apply_api_errors
 from search.forms import SearchForm
 
 
-@require_GET
+@require_safe
 def search(request):
     form = SearchForm(request.GET)
     form.is_valid()  # invalid filters are shown next to their fields and left out

@@ -110,14 +110,14 @@ class LiveHomeTest:
         assert "max-age" in response.headers.get("Cache-Control", "")
 
     def test_both_instances_serve(self, site):
-        served_by = {
-            requests.get(site + "/healthz", timeout=TIMEOUT).headers.get("X-Served-By")
-            for _ in range(10)
-        }
-        served_by |= {
-            requests.get(site + "/search/?q=lamp", timeout=TIMEOUT).headers.get("X-Served-By")
-            for _ in range(6)
-        }
+        # Round robin: both appear within a few requests (more allowed, in case another
+        # suite is restarting one instance for a failover test right now).
+        served_by: set[str] = set()
+        for _ in range(40):
+            response = requests.get(site + "/search/?q=lamp", timeout=TIMEOUT)
+            served_by.add(response.headers.get("X-Served-By"))
+            if {"web1", "web2"} <= served_by:
+                break
         served_by.discard(None)
         if not served_by:
             pytest.skip("HAProxy does not pass X-Served-By through")

@@ -261,3 +261,15 @@ class EveryPageTest:
 
         for tag in re.findall(r"<img\b[^>]*>", html):
             assert re.search(r'\balt="', tag), f"image without alt: {tag}"
+
+
+class MethodsTest:
+    @pytest.mark.parametrize("path", ["/", "/listings/5/", "/search/?q=a", "/users/7/", "/login/"])
+    def test_head_allowed_on_pages(self, client, api, path):
+        stub_every_page(api)
+
+        assert client.head(path).status_code == 200
+
+    @pytest.mark.parametrize("path", ["/", "/listings/5/", "/search/", "/users/7/"])
+    def test_post_to_read_only_pages_refused(self, client, api, path):
+        assert client.post(path).status_code == 405
