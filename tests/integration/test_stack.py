@@ -110,23 +110,27 @@ class IsolationTest:
 
 
 class RateLimitTest:
-    def test_login_burst_is_limited_with_429(self, public_url, stack_env):
+    @pytest.mark.parametrize(
+        ("path", "limited_type"),
+        [("/api/v1/auth/login", "application/json"), ("/login/", "text/html")],
+    )
+    def test_credential_burst_is_limited_with_429(self, public_url, stack_env, path, limited_type):
         limit = int(stack_env["RATE_LIMIT_AUTH"])
-        statuses = []
+        responses = []
         try:
             for _ in range(limit + 5):
-                response = requests.post(
-                    f"{public_url}/api/v1/auth/login",
-                    json={"username": "nobody-here", "password": "wrong-password"},
-                    timeout=10,
-                )
-                statuses.append(response.status_code)
+                # Malformed on purpose: cheap for the backends, still counted by HAProxy.
+                responses.append(requests.post(f"{public_url}{path}", data="x", timeout=10))
         finally:
             # Forget this burst so later tests from 127.0.0.1 are not limited.
             haproxy_command(stack_env["HAPROXY_SOCKET"], "clear table public")
-        # Exactly `limit` attempts pass (401: wrong password), the rest are refused.
-        assert statuses[:limit] == [401] * limit
-        assert set(statuses[limit:]) == {429}
+        statuses = [response.status_code for response in responses]
+        # `limit` attempts per 10 s reach the service; the rest are refused at the door.
+        # (A little slack: other clients on 127.0.0.1 share the bucket during development.)
+        assert 429 not in statuses[: limit - 3], statuses
+        assert statuses[-5:] == [429] * 5, statuses
+        assert responses[-1].headers["Content-Type"].startswith(limited_type)
+        assert responses[-1].headers["Retry-After"] == "10"
 
 
 class FailoverTest:
