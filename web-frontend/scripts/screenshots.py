@@ -5,6 +5,7 @@ Captures home, a listing detail, a search results page and the create-listing pa
 
     make up            # the stack with its demo data
     .venv/bin/python web-frontend/scripts/screenshots.py [--base-url URL] [--out DIR]
+        [--query guitar] [--width 390]
 
 Uses the Debian ``chromium`` and ``chromium-driver`` packages with explicit paths, so
 Selenium never tries to download a browser or a driver.
@@ -20,6 +21,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode
 
 from selenium import webdriver
 from selenium.common.exceptions import NoSuchElementException, TimeoutException
@@ -116,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-height", type=int, default=2400)
     parser.add_argument("--username", default=DEMO_USERNAME)
     parser.add_argument("--password", default=DEMO_PASSWORD)
+    parser.add_argument(
+        "--query", default="", help="search term (default: a word of the detail page's title)"
+    )
     args = parser.parse_args(argv)
     base_url = args.base_url.rstrip("/")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -125,16 +130,27 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print(f"capturing {base_url} into {args.out}")
         driver.get(f"{base_url}/")
-        first_card = wait_for(driver, '.listing-grid a[href^="/listings/"]')
-        detail_url = first_card.get_attribute("href")
+        wait_for(driver, '.listing-grid a[href^="/listings/"]')
+        # The seeded popular listings make the best examples (the newest ones may be
+        # test or benchmark leftovers); prefer one that has "also viewed" items.
+        popular_grid = driver.find_elements(By.CSS_SELECTOR, ".listing-grid")[-1]
+        cards = popular_grid.find_elements(By.CSS_SELECTOR, 'a[href^="/listings/"]')
+        candidates = [card.get_attribute("href") for card in cards[:8]]
         full_page_shot(driver, args.out / "home.png", args.width, args.max_height)
 
+        detail_url = candidates[0]
+        for url in candidates:
+            driver.get(url)
+            wait_for(driver, "h1")
+            if driver.find_elements(By.ID, "also-viewed-heading"):
+                detail_url = url
+                break
         driver.get(detail_url)
         wait_for(driver, "h1")
-        term = search_term(driver)
+        term = args.query or search_term(driver)
         full_page_shot(driver, args.out / "listing-detail.png", args.width, args.max_height)
 
-        driver.get(f"{base_url}/search/?q={term}")
+        driver.get(f"{base_url}/search/?{urlencode({'q': term})}")
         wait_for(driver, "main h1")
         try:
             driver.find_element(By.CSS_SELECTOR, ".listing-grid")
