@@ -230,6 +230,11 @@ class Reindexer:
                 "read topic end offsets",
             )
             replayed = self.replay_events(index, snapshot, caught_up)
+            # Make every copied document visible before searches switch over, or the
+            # first second after the swap would show a partly empty index.
+            self._retry(
+                lambda: self.es.indices.refresh(index=index), search.is_transient, "refresh"
+            )
             old = self._retry(
                 lambda: search.swap_alias(self.es, self.alias, index),
                 search.is_transient,

@@ -63,8 +63,7 @@ class ReindexTest:
         assert new != old
         assert search.aliased_indices(es, alias) == [new]
         assert not es.indices.exists(index=old)
-        es.indices.refresh(index=new)
-        assert es.count(index=alias)["count"] == 250
+        assert es.count(index=alias)["count"] == 250  # searchable at once: refreshed before swap
         doc = es.get(index=alias, id="250")
         assert doc["_version"] == 2 and doc["_source"]["views"] == 250
         assert doc["_source"]["status"] == statuses[250 % 3]
