@@ -6,8 +6,8 @@
 3. replay the listing events from the snapshot point into the new index: whatever
    changed while we were reading (including deletes) lands there too, and the
    external versions make the overlap with the snapshot a no-op;
-4. refresh the new index, then swap the alias in one ``update_aliases`` call (remove old + add new): searches see
-   either the old or the new index, never neither;
+4. refresh the new index, then swap the alias in one ``update_aliases`` call (remove
+   old + add new): searches see either the old or the new index, never neither;
 5. replay once more, the events the live indexer wrote to the old index between step 3
    and the swap;
 6. delete the old indices.
