@@ -36,7 +36,13 @@ def post_form(session: requests.Session, path: str, data: dict) -> requests.Resp
     page = session.get(BASE_URL + path, timeout=TIMEOUT)
     assert page.status_code == 200, page.status_code
     form = {"csrfmiddlewaretoken": csrf_token(page.text), **data}
-    return session.post(BASE_URL + path, data=form, allow_redirects=False, timeout=TIMEOUT)
+    response = session.post(BASE_URL + path, data=form, allow_redirects=False, timeout=TIMEOUT)
+    if response.status_code == 429:
+        # HAProxy rate-limits credential POSTs per client address, and every suite on this
+        # machine shares 127.0.0.1: wait as told, once, then try again.
+        time.sleep(min(15, int(response.headers.get("Retry-After", "10"))))
+        response = session.post(BASE_URL + path, data=form, allow_redirects=False, timeout=TIMEOUT)
+    return response
 
 
 @pytest.fixture(scope="module")
