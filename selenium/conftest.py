@@ -158,7 +158,7 @@ def _failed(item) -> bool:
 def _save_artifacts(browser, item) -> None:
     """Screenshot and page source as selenium/artifacts/<test>.png/.html."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid.split("/")[-1])
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid.split("::", 1)[-1])
     try:
         browser.save_screenshot(str(ARTIFACTS / f"{name}.png"))
         (ARTIFACTS / f"{name}.html").write_text(
