@@ -15,3 +15,6 @@ errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 max_requests = 5000
 max_requests_jitter = 500
+# Four gunicorn masters run side by side: the default control socket path
+# ($HOME/.gunicorn/gunicorn.ctl) would be shared between them. supervisord is our control.
+control_socket_disable = True
