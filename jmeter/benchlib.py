@@ -103,6 +103,21 @@ def program_state(program: str) -> str:
     return parts[1] if len(parts) > 1 else "UNKNOWN"
 
 
+def program_pids() -> dict[str, str]:
+    """``{group:program: pid or state}`` for every supervised program."""
+    pids = {}
+    for line in ctl("status").splitlines():
+        parts = line.split()
+        if len(parts) >= 2:
+            pids[parts[0]] = parts[3].rstrip(",") if parts[1] == "RUNNING" else parts[1]
+    return pids
+
+
+def changed_programs(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """Programs restarted, killed or stopped between two snapshots (by someone else)."""
+    return sorted(name for name in before if after.get(name) != before[name])
+
+
 def process_env(pid: int) -> dict[str, str]:
     raw = Path(f"/proc/{pid}/environ").read_bytes()
     pairs = (item.split(b"=", 1) for item in raw.split(b"\0") if b"=" in item)
@@ -327,6 +342,7 @@ class JMeterRun:
         )
 
     def run(self, home: Path) -> None:
+        """Run to the end; raises BenchError if JMeter fails or writes no results."""
         log(
             f"JMeter {self.name}: plan {self.plan}, {self.users} users, {self.duration}s "
             f"(ramp-up {self.rampup}s, think {self.think}-{2 * self.think} ms)"
@@ -338,6 +354,26 @@ class JMeterRun:
                 f"JMeter run {self.name} failed (exit {code}); see {self.folder}/console.txt "
                 f"and {self.folder}/jmeter.log"
             )
+
+    def run_undisturbed(self, home: Path, attempts: int = 2) -> str:
+        """Run; if any supervised program restarted meanwhile (the stack is shared and
+        someone else restarted or killed something), run again. Returns the programs
+        that changed during the kept attempt ("" if none)."""
+        changed: list[str] = []
+        for attempt in range(1, attempts + 1):
+            before = program_pids()
+            self.run(home)
+            changed = changed_programs(before, program_pids())
+            if not changed:
+                return ""
+            log(
+                f"  the stack changed during {self.name} (restarted/stopped: "
+                f"{', '.join(changed)}), not by this benchmark"
+                + ("; running it again" if attempt < attempts else "; result marked disturbed")
+            )
+            if attempt < attempts:
+                wait_stack_healthy(90)
+        return " ".join(changed)
 
     def summarize(self, **meta: str) -> str:
         args = [
