@@ -8,9 +8,10 @@ cache uses the real Redis on a separate database and key prefix.
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production")
-os.environ.setdefault("SERVICE_TOKEN", "test-service-token")
-os.environ.setdefault("MODELS_API_URL", "http://models.test")
-os.environ.setdefault("ELASTICSEARCH_URL", "http://127.0.0.1:1")
+os.environ["SERVICE_TOKEN"] = "test-service-token"
+# Forced, not defaulted: under `make test` the stack's real URLs are in the environment.
+os.environ["MODELS_API_URL"] = "http://models.test"
+os.environ["ELASTICSEARCH_URL"] = "http://127.0.0.1:1"
 os.environ["REDIS_URL"] = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("CACHE_KEY_PREFIX", "exp-test")
 os.environ["KAFKA_BOOTSTRAP_SERVERS"] = "127.0.0.1:1"
