@@ -103,6 +103,14 @@ def program_state(program: str) -> str:
     return parts[1] if len(parts) > 1 else "UNKNOWN"
 
 
+def program_status(program: str) -> tuple[str, int | None]:
+    """(supervisor state, pid or None) of one program."""
+    parts = ctl("status", program).split()
+    state = parts[1] if len(parts) > 1 else "UNKNOWN"
+    pid = int(parts[3].rstrip(",")) if state == "RUNNING" and len(parts) > 3 else None
+    return state, pid
+
+
 def program_pids() -> dict[str, str]:
     """``{group:program: pid or state}`` for every supervised program."""
     pids = {}
