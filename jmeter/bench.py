@@ -1,25 +1,27 @@
 #!/usr/bin/env python3
 """JMeter scaling runs against the native stack (``ops/run_bench.sh jmeter``).
 
-Runs, each bounded (default 30 s of load) and each with its HTML dashboard and summary
+Runs, each bounded (default 25 s of load) and each with its HTML dashboard and summary
 under ``jmeter/results/<run>/``:
 
-    warmup               browse mix, 10 s, not reported (fills caches, starts workers)
-    browse-2web-cache    browse mix, web1 + web2, experience-api cache on   (baseline)
-    browse-1web-cache    browse mix, web2 disabled through HAProxy's runtime API
-    browse-2web-nocache  browse mix, experience-api restarted with CACHE_ENABLED=false
-    browse-1web-nocache  both changes
-    write-2web           writing mix, HAProxy restarted with RATE_LIMIT_AUTH raised
+    warmup                 browse mix, 10 s, not reported (fills caches, starts workers)
+    browse-2web-cache      browse mix (home, detail, search, detail), web1 + web2, cache on
+    browse-1web-cache      web2 out of rotation (HAProxy runtime API `disable server`)
+    pages-2web-cache       pages mix (home, detail: no search), web1 + web2
+    pages-1web-cache       pages mix, web2 out of rotation
+    *-nocache              the same four with experience-api restarted CACHE_ENABLED=false
+    write-2web             writing mix, HAProxy restarted with RATE_LIMIT_AUTH raised
 
-then ``results/scaling.md`` (the browse runs side by side) and ``results/summary.md``
-(every run's text summary). Whatever a run changes is restored in ``finally`` (and by
-``restore`` from the shell trap): web2 re-enabled, override files removed, exp and
-HAProxy restarted on their normal settings.
+then ``results/scaling.md`` (one table per mix, relative to its 2-web cache-on run) and
+``results/summary.md`` (every run's text summary). Whatever a run changes is restored in
+``finally`` (and by ``restore`` from the shell trap): web2 re-enabled, override files
+removed, exp and HAProxy restarted on their normal settings. A run during which any
+supervised program restarted (the stack is shared) is run again once, then marked.
 
     bench.py run       all of the above
     bench.py restore   put the stack back (idempotent)
 
-Tunables (environment): BENCH_USERS (16), BENCH_DURATION (30), BENCH_RAMPUP (3),
+Tunables (environment): BENCH_USERS (16), BENCH_DURATION (25), BENCH_RAMPUP (3),
 BENCH_THINK (50 ms; a request waits think..2*think first), WRITE_USERS (6).
 """
 
@@ -40,12 +42,13 @@ def _int(name: str, default: int) -> int:
 
 
 USERS = _int("BENCH_USERS", 16)
-DURATION = _int("BENCH_DURATION", 30)
+DURATION = _int("BENCH_DURATION", 25)
 RAMPUP = _int("BENCH_RAMPUP", 3)
 THINK = _int("BENCH_THINK", 50)
 WRITE_USERS = _int("WRITE_USERS", 6)
-BROWSE_RUNS = ["browse-2web-cache", "browse-1web-cache", "browse-2web-nocache",
-               "browse-1web-nocache"]  # fmt: skip
+# browse: the contract's browsing mix (home, detail, search, detail); pages: the same
+# without the search steps, so the web tier (not the search engine) is what is loaded.
+MIXES = {"browse": {}, "pages": {"search": "false"}}
 
 
 def _terminate(signum, _frame):
@@ -53,10 +56,33 @@ def _terminate(signum, _frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def browse(name: str, web: int, cache: str, home) -> str:
-    run = b.JMeterRun(name, "browse", USERS, DURATION, RAMPUP, THINK)
+def run_name(mix: str, web: int, cache: bool) -> str:
+    return f"{mix}-{web}web-{'cache' if cache else 'nocache'}"
+
+
+def scaling_run(mix: str, web: int, cache: bool, home) -> str:
+    run = b.JMeterRun(
+        run_name(mix, web, cache), "browse", USERS, DURATION, RAMPUP, THINK,
+        properties=MIXES[mix],
+    )  # fmt: skip
     disturbed = run.run_undisturbed(home)
-    return run.summarize(web_instances=str(web), cache=cache, disturbed_by=disturbed or "no")
+    return run.summarize(
+        mix=mix, web_instances=str(web), cache="on" if cache else "off",
+        disturbed_by=disturbed or "no",
+    )  # fmt: skip
+
+
+def both_web_counts(cache: bool, home) -> list[str]:
+    """Each mix with web1+web2, then with web2 out of rotation (runtime API)."""
+    texts = []
+    for mix in MIXES:
+        texts.append(scaling_run(mix, 2, cache, home))
+        b.set_server("web", "web2", enabled=False)
+        try:
+            texts.append(scaling_run(mix, 1, cache, home))
+        finally:
+            b.set_server("web", "web2", enabled=True)
+    return texts
 
 
 def preflight() -> None:
@@ -81,24 +107,13 @@ def run_all() -> int:
     texts: list[str] = []
     try:
         b.JMeterRun("warmup", "browse", USERS, 10, RAMPUP, THINK, report=False).run(home)
-
-        texts.append(browse("browse-2web-cache", 2, "on", home))
-        b.set_server("web", "web2", enabled=False)
-        try:
-            texts.append(browse("browse-1web-cache", 1, "on", home))
-        finally:
-            b.set_server("web", "web2", enabled=True)
+        texts += both_web_counts(cache=True, home=home)
 
         b.log("experience-api: restarting with CACHE_ENABLED=false")
         b.set_override("exp", {"CACHE_ENABLED": "false"})
         try:
             b.restart_exp(expect={"CACHE_ENABLED": "false"})
-            texts.append(browse("browse-2web-nocache", 2, "off", home))
-            b.set_server("web", "web2", enabled=False)
-            try:
-                texts.append(browse("browse-1web-nocache", 1, "off", home))
-            finally:
-                b.set_server("web", "web2", enabled=True)
+            texts += both_web_counts(cache=False, home=home)
         finally:
             b.clear_override("exp")
             b.log("experience-api: restarting with its normal settings (cache on)")
@@ -121,15 +136,26 @@ def run_all() -> int:
         for line in b.restore():
             b.log(f"restore: {line}")
 
-    table = subprocess.run(
-        [b.PYTHON, str(b.HERE / "summarize.py"), "table",
-         *[str(b.RESULTS / name / "summary.json") for name in BROWSE_RUNS],
-         "--baseline", "browse-2web-cache", "--out", str(b.RESULTS / "scaling.md")],
-        capture_output=True, text=True, timeout=60,
-    ).stdout  # fmt: skip
-    write_report(texts, table)
+    tables = []
+    for mix in MIXES:
+        names = [run_name(mix, web, cache) for cache in (True, False) for web in (2, 1)]
+        table = subprocess.run(
+            [b.PYTHON, str(b.HERE / "summarize.py"), "table",
+             *[str(b.RESULTS / name / "summary.json") for name in names],
+             "--baseline", run_name(mix, 2, True)],
+            capture_output=True, text=True, timeout=60,
+        ).stdout  # fmt: skip
+        title = (
+            "browse mix (home, detail, search, detail)"
+            if mix == "browse"
+            else ("pages mix (home, detail; no search)")
+        )
+        tables.append(f"### {title}\n\n{table}")
+    scaling = "\n".join(tables)
+    (b.RESULTS / "scaling.md").write_text(scaling)
+    write_report(texts, scaling)
     print("\n".join(texts))
-    print(table)
+    print(scaling)
     b.log(f"dashboards: {b.RESULTS}/<run>/dashboard/index.html; summary: {b.RESULTS}/summary.md")
     return 0
 
@@ -145,10 +171,10 @@ def write_report(texts: list[str], table: str) -> None:
         f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit {commit}",
         f"- machine: {os.cpu_count()} CPU cores, {platform.platform()}; JMeter, HAProxy and "
         "every service share these cores, so absolute numbers are a floor",
-        f"- browse mix: {USERS} users, {DURATION} s each, ramp-up {RAMPUP} s, think time "
-        f"{THINK}-{2 * THINK} ms; writing mix: {WRITE_USERS} users",
+        f"- browse and pages mixes: {USERS} users, {DURATION} s each, ramp-up {RAMPUP} s, "
+        f"think time {THINK}-{2 * THINK} ms; writing mix: {WRITE_USERS} users",
         "",
-        "## Scaling (browse mix)",
+        "## Scaling",
         "",
         table,
         "## Runs",

@@ -16,7 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -306,6 +306,7 @@ class JMeterRun:
     rampup: int = 3
     think: int = 50
     report: bool = True
+    properties: dict[str, str] = field(default_factory=dict)
 
     @property
     def folder(self) -> Path:
@@ -335,6 +336,7 @@ class JMeterRun:
             # Short runs: one point per second on the dashboard's charts.
             "-Jjmeter.reportgenerator.overall_granularity=1000",
         ]  # fmt: skip
+        cmd += [f"-J{key}={value}" for key, value in self.properties.items()]
         if self.report:
             cmd += ["-e", "-o", str(self.folder / "dashboard")]
         return cmd
@@ -389,6 +391,9 @@ class JMeterRun:
             "--meta", f"plan={self.plan}", "--meta", f"users={self.users}",
             "--meta", f"duration_s={self.duration}", "--meta", f"think_ms={self.think}",
         ]  # fmt: skip
+        # The machine is shared (2 cores): the load average after the run says how busy
+        # it was, JMeter included.
+        meta = {**meta, "load_avg_1min": f"{os.getloadavg()[0]:.1f}"}
         for key, value in meta.items():
             args += ["--meta", f"{key}={value}"]
         result = subprocess.run(args, capture_output=True, text=True, timeout=120)

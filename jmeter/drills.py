@@ -36,7 +36,7 @@ from summarize import summarize
 # kill costs, not what an overloaded 2-core box costs anyway.
 DRILL_USERS = int(os.environ.get("DRILL_USERS") or 8)
 DRILL_THINK = int(os.environ.get("DRILL_THINK") or 100)
-DRILL_DURATION = int(os.environ.get("DRILL_DURATION") or 30)
+DRILL_DURATION = int(os.environ.get("DRILL_DURATION") or 30)  # kill at 10 s, 20 s to recover
 KILL_AFTER = 10  # seconds into the load: steady state, well before the end
 OUTAGE_SECONDS = int(os.environ.get("DRILL_OUTAGE") or 10)
 WEB_DOWN_SECONDS = int(os.environ.get("DRILL_WEB_DOWN") or 15)

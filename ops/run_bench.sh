@@ -5,7 +5,7 @@
 # the drills) is put back in a trap, also on Ctrl-C or a failure.
 #   api      models-api/bench/bench_api.py
 #   search   batch/bench/bench_search.py, experience-api/bench/bench_search_latency.py
-#   jmeter   JMeter scaling runs (browse mix: 1 vs 2 web instances, cache on vs off;
+#   jmeter   JMeter scaling runs (browse and pages mixes: 1 vs 2 web instances, cache on/off;
 #            writing mix) -> jmeter/results/<run>/{results.jtl,dashboard/,summary.txt},
 #            jmeter/results/scaling.md and summary.md
 #   drills   failure drills under load (jmeter/drills.py) -> jmeter/results/drills.md
