@@ -76,7 +76,9 @@ class EventDocsTest:
         root = Path(__file__).resolve().parents[2]
         rendered = subprocess.run(
             [sys.executable, str(root / "common" / "render_event_docs.py")],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         assert (root / "docs" / "events.md").read_text() == rendered, (
             "docs/events.md is stale: run common/render_event_docs.py > docs/events.md"
