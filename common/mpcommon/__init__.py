@@ -2,6 +2,8 @@
 
 Only code that is truly identical across services lives here: request-ID propagation
 and structured logging, the event contract (topics + schemas), the search index
-definition, and the Kafka client configuration. Each service stays self-contained
-otherwise.
+definition, the Kafka client configuration, the listing field rules
+(``listing_rules``), the strict DRF input fields both JSON APIs validate with
+(``api_fields``) and the JSON error envelope (``errors``). Each service stays
+self-contained otherwise.
 """

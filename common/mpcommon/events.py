@@ -19,6 +19,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from mpcommon import listing_rules
+
 SCHEMA_VERSION = 1
 
 TOPIC_LISTINGS = "listings"
@@ -51,16 +53,16 @@ LISTING_DOCUMENT_SCHEMA: dict[str, Any] = {
     ],
     "properties": {
         "id": {"type": "integer"},
-        "title": {"type": "string", "maxLength": 120},
-        "description": {"type": "string", "maxLength": 5000},
-        "price": {"type": "string", "pattern": r"^\d{1,7}\.\d{2}$"},
+        "title": {"type": "string", "maxLength": listing_rules.TITLE_MAX_LENGTH},
+        "description": {"type": "string", "maxLength": listing_rules.DESCRIPTION_MAX_LENGTH},
+        "price": {"type": "string", "pattern": listing_rules.PRICE_PATTERN},
         "category": {
             "type": "object",
             "required": ["slug", "name"],
             "properties": {"slug": {"type": "string"}, "name": {"type": "string"}},
         },
         "condition": {"type": "string"},
-        "status": {"enum": ["active", "sold", "withdrawn"]},
+        "status": {"enum": list(listing_rules.STATUS_VALUES)},
         "seller": {
             "type": "object",
             "required": ["id", "username"],

@@ -7,6 +7,7 @@ from django.core.cache import cache
 
 from accounts.selectors import INVALID, authenticator_cache_key
 from clients import models_api
+from mpcommon.errors import INVALID_CREDENTIALS
 
 
 def _session_body(issued: dict) -> dict:
@@ -36,7 +37,7 @@ def log_in(*, username: str, password: str) -> dict:
         issued = models_api.get_client().create_authenticator(username=username, password=password)
     except models_api.NotAuthenticated as exc:
         raise models_api.NotAuthenticated(
-            "Invalid username or password.", code="invalid_credentials"
+            "Invalid username or password.", code=INVALID_CREDENTIALS
         ) from exc
     return _session_body(issued)
 

@@ -16,57 +16,34 @@ from rest_framework.views import set_rollback
 
 from clients import models_api
 from clients.search import SearchUnavailable
+from mpcommon import errors as envelope
+from mpcommon.errors import error_body
 
 logger = logging.getLogger(__name__)
 
 # Typed exceptions of our clients -> (status, default error code).
 CLIENT_ERRORS: dict[type[Exception], tuple[int, str]] = {
-    models_api.ValidationFailed: (400, "validation_failed"),
-    models_api.NotAuthenticated: (401, "not_authenticated"),
-    models_api.PermissionDenied: (403, "permission_denied"),
-    models_api.NotFound: (404, "not_found"),
-    models_api.ModelsApiUnavailable: (503, "models_api_unavailable"),
-    SearchUnavailable: (503, "search_unavailable"),
+    models_api.ValidationFailed: (400, envelope.VALIDATION_FAILED),
+    models_api.NotAuthenticated: (401, envelope.NOT_AUTHENTICATED),
+    models_api.PermissionDenied: (403, envelope.PERMISSION_DENIED),
+    models_api.NotFound: (404, envelope.NOT_FOUND),
+    models_api.ModelsApiUnavailable: (503, envelope.MODELS_API_UNAVAILABLE),
+    SearchUnavailable: (503, envelope.SEARCH_UNAVAILABLE),
 }
 
 # DRF's own exceptions -> error code (the status comes from the exception).
 DRF_CODES: dict[type[Exception], str] = {
-    drf.ValidationError: "validation_failed",
-    drf.ParseError: "malformed_request",
-    drf.NotAuthenticated: "not_authenticated",
-    drf.AuthenticationFailed: "not_authenticated",
-    drf.PermissionDenied: "permission_denied",
-    drf.NotFound: "not_found",
-    drf.MethodNotAllowed: "method_not_allowed",
-    drf.NotAcceptable: "not_acceptable",
-    drf.UnsupportedMediaType: "unsupported_media_type",
-    drf.Throttled: "rate_limited",
+    drf.ValidationError: envelope.VALIDATION_FAILED,
+    drf.ParseError: envelope.MALFORMED_REQUEST,
+    drf.NotAuthenticated: envelope.NOT_AUTHENTICATED,
+    drf.AuthenticationFailed: envelope.NOT_AUTHENTICATED,
+    drf.PermissionDenied: envelope.PERMISSION_DENIED,
+    drf.NotFound: envelope.NOT_FOUND,
+    drf.MethodNotAllowed: envelope.METHOD_NOT_ALLOWED,
+    drf.NotAcceptable: envelope.NOT_ACCEPTABLE,
+    drf.UnsupportedMediaType: envelope.UNSUPPORTED_MEDIA_TYPE,
+    drf.Throttled: envelope.RATE_LIMITED,
 }
-
-
-def error_body(code: str, detail: str, fields: dict | None = None) -> dict:
-    body = {"error": code, "detail": detail}
-    if fields:
-        body["fields"] = fields
-    return body
-
-
-def _flatten_fields(detail) -> dict:
-    """DRF validation detail -> ``{"field": ["message", ...]}`` (strings only)."""
-    if isinstance(detail, dict):
-        fields = {}
-        for name, messages in detail.items():
-            if isinstance(messages, dict):
-                for sub, sub_messages in _flatten_fields(messages).items():
-                    fields[f"{name}.{sub}"] = sub_messages
-            elif isinstance(messages, list):
-                fields[name] = [str(m) for m in messages]
-            else:
-                fields[name] = [str(messages)]
-        return fields
-    if isinstance(detail, list):
-        return {"non_field_errors": [str(m) for m in detail]}
-    return {"non_field_errors": [str(detail)]}
 
 
 def api_exception_handler(exc, context):
@@ -78,7 +55,9 @@ def api_exception_handler(exc, context):
                 code = default_code  # never leak an upstream code on an outage
             fields = getattr(exc, "fields", None) if status == 400 else None
             headers = {"WWW-Authenticate": 'Bearer realm="api"'} if status == 401 else None
-            return Response(error_body(code, exc.detail, fields), status=status, headers=headers)
+            return Response(
+                error_body(code, exc.detail, fields or None), status=status, headers=headers
+            )
 
     if isinstance(exc, Http404):
         exc = drf.NotFound()
@@ -91,7 +70,8 @@ def api_exception_handler(exc, context):
         if getattr(exc, "wait", None):
             headers["Retry-After"] = str(int(exc.wait))
         if isinstance(exc, drf.ValidationError):
-            body = error_body(code, "Invalid input.", _flatten_fields(exc.detail))
+            fields = envelope.flatten_field_errors(exc.detail)
+            body = error_body(code, "Invalid input.", fields or None)
         else:
             body = error_body(code, str(exc.detail))
         return Response(body, status=exc.status_code, headers=headers)
@@ -100,16 +80,16 @@ def api_exception_handler(exc, context):
 
 
 def not_found(request, exception=None):
-    return JsonResponse(error_body("not_found", "Not found."), status=404)
+    return JsonResponse(error_body(envelope.NOT_FOUND, "Not found."), status=404)
 
 
 def server_error(request):
-    return JsonResponse(error_body("internal_error", "Internal server error."), status=500)
+    return JsonResponse(error_body(envelope.INTERNAL_ERROR, "Internal server error."), status=500)
 
 
 def bad_request(request, exception=None):
-    return JsonResponse(error_body("malformed_request", "Bad request."), status=400)
+    return JsonResponse(error_body(envelope.MALFORMED_REQUEST, "Bad request."), status=400)
 
 
 def permission_denied(request, exception=None):
-    return JsonResponse(error_body("permission_denied", "Forbidden."), status=403)
+    return JsonResponse(error_body(envelope.PERMISSION_DENIED, "Forbidden."), status=403)

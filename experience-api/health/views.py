@@ -2,13 +2,13 @@
 
 from django.http import JsonResponse
 
-from config.errors import error_body
 from health.checks import run_checks
+from mpcommon.errors import METHOD_NOT_ALLOWED, error_body
 
 
 def readyz(request):
     if request.method not in ("GET", "HEAD"):
-        response = JsonResponse(error_body("method_not_allowed", "Use GET."), status=405)
+        response = JsonResponse(error_body(METHOD_NOT_ALLOWED, "Use GET."), status=405)
         response["Allow"] = "GET, HEAD"
         return response
     checks = run_checks()

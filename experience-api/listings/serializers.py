@@ -4,55 +4,26 @@ Input is checked here first (a cheap 400 without a remote call); models-api stay
 authority and its per-field 400s are passed through unchanged.
 """
 
-from decimal import Decimal
-
 from rest_framework import serializers
 
-CONDITIONS = ("new", "like_new", "good", "fair", "poor")
-MAX_PRICE = Decimal("1000000.00")
+from mpcommon import listing_rules
+from mpcommon.api_fields import PriceField, StrictCharField
 
-
-class StrictCharField(serializers.CharField):
-    """A JSON string only (DRF would silently turn 123 into "123")."""
-
-    default_error_messages = {"invalid": "Must be a string."}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class PriceField(serializers.DecimalField):
-    """A price: JSON string or number, at most two decimals, 0 to 1,000,000."""
-
-    default_error_messages = {"invalid": 'Must be a number or a numeric string, e.g. "12.50".'}
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_digits", 9)
-        kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("min_value", Decimal("0"))
-        kwargs.setdefault("max_value", MAX_PRICE)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, str | int | float):
-            self.fail("invalid")
-        if isinstance(data, float):
-            data = repr(data)
-        return super().to_internal_value(data)
+CONDITIONS = listing_rules.CONDITION_VALUES
 
 
 class ListingCreateInput(serializers.Serializer):
-    title = StrictCharField(max_length=120)
-    description = StrictCharField(max_length=5000)
+    title = StrictCharField(max_length=listing_rules.TITLE_MAX_LENGTH)
+    description = StrictCharField(max_length=listing_rules.DESCRIPTION_MAX_LENGTH)
     price = PriceField()
-    category = serializers.SlugField(max_length=50, help_text="A category slug.")
+    category = serializers.SlugField(
+        max_length=listing_rules.CATEGORY_SLUG_MAX_LENGTH, help_text="A category slug."
+    )
     condition = serializers.ChoiceField(choices=CONDITIONS, required=False)
 
     def to_models_api(self) -> dict:
         data = dict(self.validated_data)
-        data["price"] = f"{data['price']:.2f}"
+        data["price"] = listing_rules.price_string(data["price"])
         return data
 
 
@@ -77,7 +48,7 @@ class CardOutput(serializers.Serializer):
     price = serializers.CharField(help_text='Two decimals, e.g. "12.50".')
     category = CategoryOutput()
     condition = serializers.ChoiceField(choices=CONDITIONS)
-    status = serializers.ChoiceField(choices=("active", "sold", "withdrawn"))
+    status = serializers.ChoiceField(choices=listing_rules.STATUS_VALUES)
     seller = SellerOutput()
     view_count = serializers.IntegerField()
     created_at = serializers.DateTimeField()

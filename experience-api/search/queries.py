@@ -16,6 +16,8 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
+from mpcommon.listing_rules import price_string
+
 TEXT_FIELDS = ("title^3", "description", "category_name")
 SORTS = ("relevance", "hot", "newest", "price_asc", "price_desc")
 
@@ -48,8 +50,8 @@ class SearchParams:
         return {
             "q": self.q,
             "category": self.category,
-            "min_price": None if self.min_price is None else f"{self.min_price:.2f}",
-            "max_price": None if self.max_price is None else f"{self.max_price:.2f}",
+            "min_price": None if self.min_price is None else price_string(self.min_price),
+            "max_price": None if self.max_price is None else price_string(self.max_price),
             "sort": self.sort,
             "page": self.page,
         }
@@ -235,10 +237,6 @@ def render_highlight(fragment: str) -> str:
     if open_mark:
         out.append("</mark>")
     return "".join(out)
-
-
-def price_string(value) -> str:
-    return f"{Decimal(str(value)).quantize(Decimal('0.01'))}"
 
 
 def result_card(hit: dict) -> dict:

@@ -3,13 +3,16 @@
 from django.conf import settings
 from rest_framework import serializers
 
-from listings.serializers import PriceField
+from mpcommon.api_fields import PriceField
+from mpcommon.listing_rules import CATEGORY_SLUG_MAX_LENGTH
 from search.queries import SORTS, SearchParams
 
 
 class SearchInput(serializers.Serializer):
     q = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    category = serializers.SlugField(max_length=50, required=False, allow_blank=True)
+    category = serializers.SlugField(
+        max_length=CATEGORY_SLUG_MAX_LENGTH, required=False, allow_blank=True
+    )
     min_price = PriceField(required=False)
     max_price = PriceField(required=False)
     sort = serializers.ChoiceField(choices=SORTS, required=False, default="relevance")

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from accounts.models import Authenticator, User
 from core.errors import NotAuthenticated, NotFound
-from core.fields import MAX_BIGINT
+from mpcommon.api_fields import MAX_BIGINT
 
 
 def user_by_id(user_id: int) -> User:

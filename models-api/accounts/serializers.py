@@ -11,8 +11,8 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from rest_framework import serializers
 
 from accounts.models import DISPLAY_NAME_MAX_LENGTH, USERNAME_MAX_LENGTH, Authenticator, User
-from core.fields import StrictCharField, StrictEmailField
 from core.formatting import iso_utc
+from mpcommon.api_fields import StrictCharField, StrictEmailField
 
 PASSWORD_MAX_LENGTH = 1024  # hashing is deliberately slow: bound the work per request
 TOKEN_MAX_LENGTH = 128

@@ -6,23 +6,27 @@ or manual fix can store a negative price or an unknown status.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-TITLE_MAX_LENGTH = 120
-DESCRIPTION_MAX_LENGTH = 5000
-MAX_PRICE = Decimal("1000000.00")
+from mpcommon.listing_rules import (
+    CATEGORY_SLUG_MAX_LENGTH,
+    DESCRIPTION_MAX_LENGTH,
+    MAX_PRICE,
+    MIN_PRICE,
+    PRICE_DECIMAL_PLACES,
+    PRICE_MAX_DIGITS,
+    TITLE_MAX_LENGTH,
+)
 
 
 class Category(models.Model):
     """A fixed, seeded set (migration 0002); clients refer to categories by slug."""
 
-    slug = models.SlugField(max_length=50, unique=True)
+    slug = models.SlugField(max_length=CATEGORY_SLUG_MAX_LENGTH, unique=True)
     name = models.CharField(max_length=100)
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -57,7 +61,7 @@ class Listing(models.Model):
     )
     title = models.CharField(max_length=TITLE_MAX_LENGTH)
     description = models.CharField(max_length=DESCRIPTION_MAX_LENGTH)
-    price = models.DecimalField(max_digits=9, decimal_places=2)
+    price = models.DecimalField(max_digits=PRICE_MAX_DIGITS, decimal_places=PRICE_DECIMAL_PLACES)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="listings")
     condition = models.CharField(
         max_length=16, choices=ListingCondition.choices, default=ListingCondition.GOOD
@@ -77,7 +81,7 @@ class Listing(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(price__gte=0) & Q(price__lte=MAX_PRICE),
+                condition=Q(price__gte=MIN_PRICE) & Q(price__lte=MAX_PRICE),
                 name="catalogue_listing_price_range",
             ),
             models.CheckConstraint(

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 
 from catalogue.models import Category, Listing, Recommendation
 from core.errors import NotFound
-from core.fields import MAX_BIGINT
+from mpcommon.api_fields import MAX_BIGINT
 
 # ordering name -> ORDER BY; every one ends with id so pages are stable under ties.
 ORDER_BY = {

@@ -10,15 +10,19 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from catalogue.models import (
-    DESCRIPTION_MAX_LENGTH,
-    TITLE_MAX_LENGTH,
     Category,
     Listing,
     ListingCondition,
     ListingStatus,
 )
-from core.fields import IdField, PriceField, StrictCharField, StrictIntegerField
-from core.formatting import iso_utc, price_string
+from core.formatting import iso_utc
+from mpcommon.api_fields import IdField, PriceField, StrictCharField, StrictIntegerField
+from mpcommon.listing_rules import (
+    CATEGORY_SLUG_MAX_LENGTH,
+    DESCRIPTION_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    price_string,
+)
 
 MAX_LIST_IDS = 100
 MAX_PAGE_SIZE = 100
@@ -65,7 +69,7 @@ class ListingCreateIn(serializers.Serializer):
     title = StrictCharField(max_length=TITLE_MAX_LENGTH)
     description = StrictCharField(max_length=DESCRIPTION_MAX_LENGTH)
     price = PriceField()
-    category = StrictCharField(max_length=50, help_text="A category slug.")
+    category = StrictCharField(max_length=CATEGORY_SLUG_MAX_LENGTH, help_text="A category slug.")
     condition = serializers.ChoiceField(choices=ListingCondition.choices, required=False)
 
 
@@ -75,7 +79,9 @@ class ListingUpdateIn(serializers.Serializer):
     title = StrictCharField(max_length=TITLE_MAX_LENGTH, required=False)
     description = StrictCharField(max_length=DESCRIPTION_MAX_LENGTH, required=False)
     price = PriceField(required=False)
-    category = StrictCharField(max_length=50, required=False, help_text="A category slug.")
+    category = StrictCharField(
+        max_length=CATEGORY_SLUG_MAX_LENGTH, required=False, help_text="A category slug."
+    )
     condition = serializers.ChoiceField(choices=ListingCondition.choices, required=False)
     status = serializers.ChoiceField(choices=ListingStatus.choices, required=False)
 
@@ -92,7 +98,7 @@ class ListingQueryIn(serializers.Serializer):
     """Query parameters of ``GET /listings`` (strings from the URL)."""
 
     seller = IdField(required=False)
-    category = serializers.SlugField(max_length=50, required=False)
+    category = serializers.SlugField(max_length=CATEGORY_SLUG_MAX_LENGTH, required=False)
     status = serializers.ChoiceField(choices=ListingStatus.choices, required=False)
     min_price = PriceField(required=False)
     max_price = PriceField(required=False)

@@ -8,7 +8,6 @@ with ``fields`` only on 400.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
@@ -17,26 +16,32 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
 from core import errors
+from mpcommon import errors as envelope
+from mpcommon.errors import error_body
 
 logger = logging.getLogger(__name__)
 
 # (exception classes, HTTP status, error code); the first match wins.
 ERROR_MAP: tuple[tuple[tuple[type[BaseException], ...], int, str], ...] = (
-    ((errors.ValidationFailed, drf.ValidationError, drf.ParseError), 400, "validation_failed"),
-    ((errors.InvalidCredentials,), 401, "invalid_credentials"),
+    (
+        (errors.ValidationFailed, drf.ValidationError, drf.ParseError),
+        400,
+        envelope.VALIDATION_FAILED,
+    ),
+    ((errors.InvalidCredentials,), 401, envelope.INVALID_CREDENTIALS),
     (
         (errors.NotAuthenticated, drf.NotAuthenticated, drf.AuthenticationFailed),
         401,
-        "not_authenticated",
+        envelope.NOT_AUTHENTICATED,
     ),
-    ((errors.PermissionDenied, drf.PermissionDenied), 403, "permission_denied"),
-    ((errors.NotFound, drf.NotFound, Http404), 404, "not_found"),
-    ((drf.MethodNotAllowed,), 405, "method_not_allowed"),
-    ((drf.NotAcceptable,), 406, "not_acceptable"),
-    ((errors.PayloadTooLarge, RequestDataTooBig), 413, "payload_too_large"),
-    ((drf.UnsupportedMediaType,), 415, "unsupported_media_type"),
-    ((drf.Throttled,), 429, "rate_limited"),
-    ((OperationalError, InterfaceError), 503, "database_unavailable"),
+    ((errors.PermissionDenied, drf.PermissionDenied), 403, envelope.PERMISSION_DENIED),
+    ((errors.NotFound, drf.NotFound, Http404), 404, envelope.NOT_FOUND),
+    ((drf.MethodNotAllowed,), 405, envelope.METHOD_NOT_ALLOWED),
+    ((drf.NotAcceptable,), 406, envelope.NOT_ACCEPTABLE),
+    ((errors.PayloadTooLarge, RequestDataTooBig), 413, envelope.PAYLOAD_TOO_LARGE),
+    ((drf.UnsupportedMediaType,), 415, envelope.UNSUPPORTED_MEDIA_TYPE),
+    ((drf.Throttled,), 429, envelope.RATE_LIMITED),
+    ((OperationalError, InterfaceError), 503, envelope.DATABASE_UNAVAILABLE),
 )
 
 DEFAULT_DETAILS = {
@@ -47,34 +52,6 @@ DEFAULT_DETAILS = {
     413: "Request body is too large.",
     503: "The database is unavailable.",
 }
-
-
-def error_body(code: str, detail: str, fields: dict[str, list[str]] | None = None) -> dict:
-    body: dict[str, Any] = {"error": code, "detail": detail}
-    if fields is not None:
-        body["fields"] = fields
-    return body
-
-
-def flatten_field_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
-    """DRF's nested error structure as ``{"field" or "field.sub": [messages]}``."""
-    if isinstance(detail, dict):
-        flat: dict[str, list[str]] = {}
-        for key, value in detail.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
-            for field, messages in flatten_field_errors(value, name).items():
-                flat.setdefault(field, []).extend(messages)
-        return flat
-    if isinstance(detail, list | tuple):
-        flat = {}
-        for item in detail:
-            if isinstance(item, dict | list | tuple):
-                for field, messages in flatten_field_errors(item, prefix).items():
-                    flat.setdefault(field, []).extend(messages)
-            else:
-                flat.setdefault(prefix or "non_field_errors", []).append(str(item))
-        return flat
-    return {prefix or "non_field_errors": [str(detail)]}
 
 
 def _classify(exc: BaseException) -> tuple[int, str] | None:
@@ -97,7 +74,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
             fields = exc.fields
     elif isinstance(exc, drf.ValidationError):
         detail = DEFAULT_DETAILS[400]
-        fields = flatten_field_errors(exc.detail)
+        fields = envelope.flatten_field_errors(exc.detail)
     elif isinstance(exc, drf.ParseError):
         detail = "Malformed JSON body."
         fields = {"body": [str(exc.detail)]}
@@ -118,13 +95,13 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
 
 def json_not_found(request, exception=None):
     """handler404 for paths outside the API (no route matched)."""
-    return JsonResponse(error_body("not_found", "Not found."), status=404)
+    return JsonResponse(error_body(envelope.NOT_FOUND, "Not found."), status=404)
 
 
 def json_server_error(request):
     """handler500: a bug; Django has already logged the traceback."""
-    return JsonResponse(error_body("internal_error", "Internal server error."), status=500)
+    return JsonResponse(error_body(envelope.INTERNAL_ERROR, "Internal server error."), status=500)
 
 
 def json_bad_request(request, exception=None):
-    return JsonResponse(error_body("bad_request", "Bad request."), status=400)
+    return JsonResponse(error_body(envelope.BAD_REQUEST, "Bad request."), status=400)

@@ -1,9 +1,8 @@
-"""Wire formats shared by every representation (contract: ISO 8601 UTC, 2-dp prices)."""
+"""Wire format of times (contract: ISO 8601 UTC); prices: ``mpcommon.listing_rules``."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 
 
 def iso_utc(value: datetime | None) -> str | None:
@@ -11,8 +10,3 @@ def iso_utc(value: datetime | None) -> str | None:
     if value is None:
         return None
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def price_string(value: Decimal | str) -> str:
-    """A price as a string with exactly two decimals, e.g. ``"12.50"``."""
-    return f"{Decimal(str(value)):.2f}"

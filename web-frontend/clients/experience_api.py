@@ -19,6 +19,7 @@ from django.conf import settings
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from mpcommon import errors as envelope
 from mpcommon.request_id import outgoing_headers
 
 logger = logging.getLogger(__name__)
@@ -165,7 +166,7 @@ class ExperienceApi:
         timeout = (settings.EXPERIENCE_API_CONNECT_TIMEOUT, settings.EXPERIENCE_API_READ_TIMEOUT)
         with_auth = auth != "none"
         if auth == "required" and not self.authenticator:
-            raise NotAuthenticated("Log in first.", status=401, code="not_authenticated")
+            raise NotAuthenticated("Log in first.", status=401, code=envelope.NOT_AUTHENTICATED)
         try:
             response = get_session().request(
                 method,
@@ -216,7 +217,7 @@ class ExperienceApi:
         if status == 400:
             raise ValidationFailed(detail, fields=body.get("fields"), status=status, code=code)
         if status == 401:
-            if code == "invalid_credentials" or auth == "none":
+            if code == envelope.INVALID_CREDENTIALS or auth == "none":
                 raise InvalidCredentials(detail, status=status, code=code)
             if self.authenticator:
                 self._reject_authenticator()
@@ -227,7 +228,7 @@ class ExperienceApi:
             raise NotFound(detail, status=status, code=code)
         if status == 429:
             raise RateLimited(detail, status=status, code=code)
-        if status == 503 and code == "search_unavailable":
+        if status == 503 and code == envelope.SEARCH_UNAVAILABLE:
             raise SearchUnavailable(detail, status=status, code=code)
         logger.warning(
             "experience API error",

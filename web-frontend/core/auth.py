@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from clients.experience_api import ExperienceApi, ExperienceApiError, NotAuthenticated
+from mpcommon.errors import NOT_AUTHENTICATED
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ class Viewer:
         if self._user is _UNRESOLVED:
             self._user = self.api.me() if self.api.authenticator else None
         if not self._user:
-            raise NotAuthenticated("Log in first.", status=401, code="not_authenticated")
+            raise NotAuthenticated("Log in first.", status=401, code=NOT_AUTHENTICATED)
         return self._user
 
 

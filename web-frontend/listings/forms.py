@@ -1,47 +1,37 @@
-"""The create-listing form; its rules mirror models-api's Listing model."""
+"""The create-listing form; it checks the listing rules models-api enforces
+(mpcommon.listing_rules) so the user sees mistakes next to the field at once."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import forms
 
-# models-api catalogue.models: title 1..120 characters, description up to 5000,
-# price 0..1,000,000.00 with two decimals, category by slug, condition (default good).
-TITLE_MAX_LENGTH = 120
-DESCRIPTION_MAX_LENGTH = 5000
-MAX_PRICE = Decimal("1000000.00")
-CONDITION_CHOICES = [
-    ("new", "New"),
-    ("like_new", "Like new"),
-    ("good", "Good"),
-    ("fair", "Fair"),
-    ("poor", "Poor"),
-]
+from mpcommon import listing_rules
 
 
 class ListingForm(forms.Form):
     title = forms.CharField(
-        max_length=TITLE_MAX_LENGTH,
+        max_length=listing_rules.TITLE_MAX_LENGTH,
         help_text="What you are selling, in a few words.",
         widget=forms.TextInput(attrs={"autofocus": True}),
     )
     description = forms.CharField(
-        max_length=DESCRIPTION_MAX_LENGTH,
+        max_length=listing_rules.DESCRIPTION_MAX_LENGTH,
         help_text="Size, age, flaws, pick-up or shipping: what a buyer needs to know.",
         widget=forms.Textarea(attrs={"rows": 6}),
     )
     price = forms.DecimalField(
-        min_value=Decimal("0"),
-        max_value=MAX_PRICE,
-        max_digits=9,
-        decimal_places=2,
+        min_value=listing_rules.MIN_PRICE,
+        max_value=listing_rules.MAX_PRICE,
+        max_digits=listing_rules.PRICE_MAX_DIGITS,
+        decimal_places=listing_rules.PRICE_DECIMAL_PLACES,
         help_text="In dollars, for example 25 or 19.99.",
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
     )
     category = forms.ChoiceField(choices=())
     condition = forms.ChoiceField(
-        choices=[("", "Not specified")] + CONDITION_CHOICES, required=False, initial="good"
+        choices=[("", "Not specified"), *listing_rules.CONDITIONS],
+        required=False,
+        initial=listing_rules.DEFAULT_CONDITION,
     )
 
     def __init__(self, *args, categories: list[dict], **kwargs):
@@ -56,7 +46,7 @@ class ListingForm(forms.Form):
         return {
             "title": data["title"],
             "description": data["description"],
-            "price": f"{data['price']:.2f}",
+            "price": listing_rules.price_string(data["price"]),
             "category": data["category"],
             "condition": data["condition"] or None,
         }

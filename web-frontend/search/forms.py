@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import forms
+
+from mpcommon import listing_rules
 
 SORT_CHOICES = [
     ("relevance", "Best match"),
@@ -13,30 +13,29 @@ SORT_CHOICES = [
     ("price_asc", "Price: low to high"),
     ("price_desc", "Price: high to low"),
 ]
-# experience-api refuses deeper pages (SEARCH_MAX_PAGE, default 50) and prices above the
-# models' maximum.
+# experience-api refuses deeper pages (SEARCH_MAX_PAGE, default 50) and prices outside
+# the listing rules.
 MAX_PAGE = 50
-MAX_PRICE = Decimal("1000000.00")
 
 
 class SearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=200, label="Search for")
-    category = forms.SlugField(required=False, max_length=50)
+    category = forms.SlugField(required=False, max_length=listing_rules.CATEGORY_SLUG_MAX_LENGTH)
     min_price = forms.DecimalField(
         required=False,
-        min_value=Decimal("0"),
-        max_value=MAX_PRICE,
-        max_digits=9,
-        decimal_places=2,
+        min_value=listing_rules.MIN_PRICE,
+        max_value=listing_rules.MAX_PRICE,
+        max_digits=listing_rules.PRICE_MAX_DIGITS,
+        decimal_places=listing_rules.PRICE_DECIMAL_PLACES,
         label="Min price",
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
     )
     max_price = forms.DecimalField(
         required=False,
-        min_value=Decimal("0"),
-        max_value=MAX_PRICE,
-        max_digits=9,
-        decimal_places=2,
+        min_value=listing_rules.MIN_PRICE,
+        max_value=listing_rules.MAX_PRICE,
+        max_digits=listing_rules.PRICE_MAX_DIGITS,
+        decimal_places=listing_rules.PRICE_DECIMAL_PLACES,
         label="Max price",
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
     )
@@ -65,4 +64,4 @@ class SearchForm(forms.Form):
 
 
 def _price(value) -> str:
-    return f"{value:.2f}" if value is not None else ""
+    return listing_rules.price_string(value) if value is not None else ""

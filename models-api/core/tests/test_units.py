@@ -1,86 +1,12 @@
-"""Pure units: price parsing, time formatting, error flattening."""
+"""Pure units: time formatting; the listing rules the model shares with every tier."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
-from decimal import Decimal
 
-import pytest
-from rest_framework import serializers
-
-from core.exceptions import flatten_field_errors
-from core.fields import IdField, PriceField, StrictCharField, StrictIntegerField
-from core.formatting import iso_utc, price_string
-
-
-class PriceFieldTest:
-    @pytest.mark.parametrize(
-        ("raw", "expected"),
-        [
-            ("12.50", Decimal("12.50")),
-            ("0", Decimal("0.00")),
-            ("1000000", Decimal("1000000.00")),
-            (12.5, Decimal("12.50")),
-            (7, Decimal("7.00")),
-            ("  3.1 ", Decimal("3.10")),
-            (0.1, Decimal("0.10")),
-        ],
-    )
-    def test_valid_prices_accepted(self, raw, expected):
-        assert PriceField().run_validation(raw) == expected
-
-    @pytest.mark.parametrize(
-        "raw",
-        [
-            "-1",
-            "-0.01",
-            "1000000.01",
-            "12.345",
-            12.345,
-            "NaN",
-            "nan",
-            "Infinity",
-            "-inf",
-            float("inf"),
-            float("nan"),
-            True,
-            None,
-            [1],
-            {"amount": 1},
-            "twelve",
-            "",
-            "1e10",
-            "1" * 2000,
-        ],
-    )
-    def test_invalid_prices_rejected(self, raw):
-        with pytest.raises(serializers.ValidationError):
-            PriceField().run_validation(raw)
-
-
-class StrictFieldsTest:
-    @pytest.mark.parametrize("raw", [123, 1.5, True, None, ["a"], {"a": 1}])
-    def test_char_field_refuses_non_strings(self, raw):
-        with pytest.raises(serializers.ValidationError):
-            StrictCharField().run_validation(raw)
-
-    @pytest.mark.parametrize("raw", ["1", 1.0, True, None])
-    def test_integer_field_refuses_non_integers(self, raw):
-        with pytest.raises(serializers.ValidationError):
-            StrictIntegerField().run_validation(raw)
-
-    @pytest.mark.parametrize("raw", [0, -1, 2**63, "12a", "", "-3", "١٢"])
-    def test_id_field_refuses_non_ids(self, raw):
-        with pytest.raises(serializers.ValidationError):
-            IdField().run_validation(raw)
-
-    def test_id_field_accepts_numbers_and_digit_strings(self):
-        assert IdField().run_validation("42") == 42
-        assert IdField().run_validation(2**63 - 1) == 2**63 - 1
-
-    def test_null_characters_refused(self):
-        with pytest.raises(serializers.ValidationError):
-            StrictCharField().run_validation("abc\x00def")
+from catalogue.models import Listing, ListingCondition, ListingStatus
+from core.formatting import iso_utc
+from mpcommon import listing_rules
 
 
 class FormattingTest:
@@ -90,19 +16,18 @@ class FormattingTest:
         assert iso_utc(datetime(2026, 1, 2, tzinfo=UTC)) == "2026-01-02T00:00:00Z"
         assert iso_utc(None) is None
 
-    def test_price_string_has_two_decimals(self):
-        assert price_string(Decimal("12.5")) == "12.50"
-        assert price_string(Decimal("1000000")) == "1000000.00"
 
+class ListingRulesTest:
+    def test_model_choices_are_the_shared_rules(self):
+        assert tuple(ListingCondition.choices) == listing_rules.CONDITIONS
+        assert tuple(ListingStatus.choices) == listing_rules.STATUSES
+        assert ListingCondition.GOOD == listing_rules.DEFAULT_CONDITION
+        assert ListingStatus.ACTIVE == listing_rules.DEFAULT_STATUS
 
-class FlattenFieldErrorsTest:
-    def test_nested_errors_get_dotted_names(self):
-        detail = {"title": ["Too long."], "increments": {"12": ["Bad."]}, "non_field_errors": ["X"]}
-        assert flatten_field_errors(detail) == {
-            "title": ["Too long."],
-            "increments.12": ["Bad."],
-            "non_field_errors": ["X"],
-        }
-
-    def test_plain_list_goes_to_non_field_errors(self):
-        assert flatten_field_errors(["Bad."]) == {"non_field_errors": ["Bad."]}
+    def test_model_fields_follow_the_shared_rules(self):
+        assert Listing._meta.get_field("title").max_length == listing_rules.TITLE_MAX_LENGTH
+        description = Listing._meta.get_field("description")
+        assert description.max_length == listing_rules.DESCRIPTION_MAX_LENGTH
+        price = Listing._meta.get_field("price")
+        assert price.max_digits == listing_rules.PRICE_MAX_DIGITS
+        assert price.decimal_places == listing_rules.PRICE_DECIMAL_PLACES

@@ -14,15 +14,11 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
+from mpcommon.listing_rules import CONDITION_LABELS
+
 register = template.Library()
 
-CONDITION_LABELS = {
-    "new": "New",
-    "like_new": "Like new",
-    "good": "Good",
-    "fair": "Fair",
-    "poor": "Poor",
-}
+# Statuses read differently to buyers than the API's labels ("For sale", not "Active").
 STATUS_LABELS = {"active": "For sale", "sold": "Sold", "withdrawn": "Withdrawn"}
 
 

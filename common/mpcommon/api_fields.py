@@ -1,20 +1,23 @@
-"""Serializer fields stricter than DRF's defaults about JSON types.
+"""DRF serializer fields stricter than DRF's defaults about JSON types.
 
 DRF happily turns ``123`` into ``"123"`` and ``"7"`` into ``7``; an API contract is
 easier to rely on when a wrong JSON type is a 400 instead of a silent conversion.
+models-api (the authority) and the experience API (which checks input before calling
+it) validate with these same fields, so both answer the same input the same way.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from rest_framework import serializers
 
-MAX_PRICE = Decimal("1000000.00")
+from mpcommon import listing_rules
+
 MAX_BIGINT = 2**63 - 1
 
 
 class StrictCharField(serializers.CharField):
+    """A JSON string only (DRF would silently turn 123 into "123")."""
+
     default_error_messages = {"invalid": "Must be a string."}
 
     def to_internal_value(self, data):
@@ -58,7 +61,8 @@ class IdField(StrictIntegerField):
 
 
 class PriceField(serializers.DecimalField):
-    """A price: JSON string or number, at most 2 decimals, 0 to 1,000,000.
+    """A price (:mod:`mpcommon.listing_rules`): JSON string or number, at most two
+    decimals, 0 to 1,000,000.
 
     NaN and infinities are refused (DRF's DecimalField checks both), as are booleans
     and anything that is not a string or a number.
@@ -67,10 +71,10 @@ class PriceField(serializers.DecimalField):
     default_error_messages = {"invalid": 'Must be a number or a numeric string, e.g. "12.50".'}
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_digits", 9)
-        kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("min_value", Decimal("0"))
-        kwargs.setdefault("max_value", MAX_PRICE)
+        kwargs.setdefault("max_digits", listing_rules.PRICE_MAX_DIGITS)
+        kwargs.setdefault("decimal_places", listing_rules.PRICE_DECIMAL_PLACES)
+        kwargs.setdefault("min_value", listing_rules.MIN_PRICE)
+        kwargs.setdefault("max_value", listing_rules.MAX_PRICE)
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
