@@ -19,8 +19,8 @@ from elasticsearch import Elasticsearch
 from mpcommon import events, search_index
 
 from . import kafka_io, search
-from .lifecycle import Backoff, ShutdownFlag, Stopping, retry_until_done
-from .search import BulkRetryNeeded, ListingWrite
+from .lifecycle import Backoff, Retrier, ShutdownFlag, Stopping
+from .search import ListingWrite
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -90,16 +90,17 @@ class ListingIndexer:
         self.shutdown = shutdown
         self.alias = alias or settings.listings_alias
         self.topic = settings.listings_topic
-        self.backoff = Backoff(settings.backoff_initial_seconds, settings.backoff_max_seconds)
+        backoff = Backoff(settings.backoff_initial_seconds, settings.backoff_max_seconds)
         self.paused = kafka_io.PausedPartitions(consumer)
+        # Before the first poll nothing is assigned: no keepalive needed yet.
+        self._retry_unassigned = Retrier(backoff, shutdown)
+        self._retry = Retrier(backoff, shutdown, keepalive=self.paused.keepalive)
 
     def ensure_index(self) -> None:
-        retry_until_done(
+        self._retry_unassigned(
             lambda: search.ensure_listings_index(self.es, self.alias),
-            is_transient=search.is_transient,
-            backoff=self.backoff,
-            shutdown=self.shutdown,
-            what="ensure search index",
+            search.is_transient,
+            "ensure search index",
         )
 
     def run(self) -> None:
@@ -129,8 +130,8 @@ class ListingIndexer:
     def process(self, records: list) -> None:
         started = time.perf_counter()
         plan = plan_batch(records)
-        rejected = self._write_with_retries(plan.writes)
-        poison = plan.poison + [(write.source, reason) for write, reason in rejected]
+        outcome = search.write_until_settled(self.es, plan.writes, self.alias, retry=self._retry)
+        poison = plan.poison + [(write.source, reason) for write, reason in outcome.rejected]
         if poison:
             self._retry(
                 lambda: self.dead_letters.publish(poison),
@@ -148,32 +149,6 @@ class ListingIndexer:
                 "dead_lettered": len(poison),
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
             },
-        )
-
-    def _write_with_retries(self, writes: list[ListingWrite]) -> list[tuple[ListingWrite, str]]:
-        """Bulk-write until every item is applied, stale or permanently rejected."""
-        pending = writes
-        rejected: list[tuple[ListingWrite, str]] = []
-
-        def attempt() -> None:
-            nonlocal pending
-            outcome = search.write_listings(self.es, pending, self.alias)
-            rejected.extend(outcome.rejected)
-            pending = [write for write, _ in outcome.transient]
-            if pending:
-                raise BulkRetryNeeded(outcome.transient[0][1])
-
-        self._retry(attempt, search.is_transient, "bulk write to search engine")
-        return rejected
-
-    def _retry(self, operation, is_transient, what: str):
-        return retry_until_done(
-            operation,
-            is_transient=is_transient,
-            backoff=self.backoff,
-            shutdown=self.shutdown,
-            what=what,
-            keepalive=self.paused.keepalive,
         )
 
 

@@ -111,6 +111,33 @@ def retry_until_done(
                 raise Stopping(what) from exc
 
 
+@dataclass(frozen=True)
+class Retrier:
+    """A worker's retry policy, bound once: ``retry(operation, is_transient, what)``.
+
+    Every worker retries its dependencies the same way (its backoff, its shutdown flag,
+    its consumer keepalive, an optional attempt limit); only the operation changes.
+    """
+
+    backoff: Backoff
+    shutdown: ShutdownFlag
+    keepalive: Callable[[], None] | None = None
+    max_attempts: int | None = None
+
+    def __call__(
+        self, operation: Callable[[], T], is_transient: Callable[[BaseException], bool], what: str
+    ) -> T:
+        return retry_until_done(
+            operation,
+            is_transient=is_transient,
+            backoff=self.backoff,
+            shutdown=self.shutdown,
+            what=what,
+            keepalive=self.keepalive,
+            max_attempts=self.max_attempts,
+        )
+
+
 def _wait(delay: float, shutdown: ShutdownFlag, keepalive: Callable[[], None] | None) -> bool:
     # Keepalive at least every second so a long pause never exceeds the group session.
     remaining = delay

@@ -28,7 +28,7 @@ from mpcommon import events
 
 from . import kafka_io, search
 from .access_log import AccessLog, partition_key
-from .lifecycle import Backoff, ShutdownFlag, Stopping, retry_until_done
+from .lifecycle import Backoff, Retrier, ShutdownFlag, Stopping
 from .models_api import ModelsApiClient, ModelsApiError
 from .models_api import is_transient as models_api_transient
 from .settings import Settings
@@ -157,8 +157,12 @@ class PageViewCounter:
         self.shutdown = shutdown
         self.alias = alias or settings.listings_alias
         self.topic = settings.page_views_topic
-        self.backoff = Backoff(settings.backoff_initial_seconds, settings.backoff_max_seconds)
         self.paused = kafka_io.PausedPartitions(consumer)
+        self._retry = Retrier(
+            Backoff(settings.backoff_initial_seconds, settings.backoff_max_seconds),
+            shutdown,
+            keepalive=self.paused.keepalive,
+        )
 
     @property
     def state(self):
@@ -324,16 +328,6 @@ class PageViewCounter:
         if reset:
             state.epoch += 1
             self.access_log.save_state()
-
-    def _retry(self, operation, is_transient, what: str):
-        return retry_until_done(
-            operation,
-            is_transient=is_transient,
-            backoff=self.backoff,
-            shutdown=self.shutdown,
-            what=what,
-            keepalive=self.paused.keepalive,
-        )
 
 
 def run(settings: Settings, shutdown: ShutdownFlag) -> None:

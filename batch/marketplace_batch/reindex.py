@@ -29,10 +29,10 @@ from mpcommon.kafka_config import client_kwargs
 
 from . import search
 from .indexer import plan_batch
-from .lifecycle import Backoff, ShutdownFlag, retry_until_done
+from .lifecycle import Backoff, Retrier, ShutdownFlag
 from .models_api import ModelsApiClient
 from .models_api import is_transient as models_api_transient
-from .search import BulkRetryNeeded, ListingWrite
+from .search import ListingWrite
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -140,37 +140,23 @@ class Reindexer:
         self.settings = settings
         self.shutdown = shutdown
         self.alias = alias or settings.listings_alias
-        self.backoff = Backoff(settings.backoff_initial_seconds, settings.backoff_max_seconds)
-
-    def _retry(self, operation, is_transient, what: str):
-        return retry_until_done(
-            operation,
-            is_transient=is_transient,
-            backoff=self.backoff,
-            shutdown=self.shutdown,
-            what=what,
+        # A one-shot job: give up (and keep the old index) rather than wait forever.
+        self._retry = Retrier(
+            Backoff(settings.backoff_initial_seconds, settings.backoff_max_seconds),
+            shutdown,
             max_attempts=8,
         )
 
     def write(self, writes: list[ListingWrite], index: str) -> int:
-        pending = writes
-        applied = 0
-
-        def attempt() -> None:
-            nonlocal pending, applied
-            outcome = search.write_listings(self.es, pending, index)
-            applied += len(outcome.applied)
-            for write, reason in outcome.rejected:
-                logger.error(
-                    "document rejected during re-index",
-                    extra={"listing_id": write.listing_id, "reason": reason},
-                )
-            pending = [write for write, _ in outcome.transient]
-            if pending:
-                raise BulkRetryNeeded(outcome.transient[0][1])
-
-        self._retry(attempt, search.is_transient, "bulk write to new index")
-        return applied
+        outcome = search.write_until_settled(
+            self.es, writes, index, retry=self._retry, what="bulk write to new index"
+        )
+        for write, reason in outcome.rejected:
+            logger.error(
+                "document rejected during re-index",
+                extra={"listing_id": write.listing_id, "reason": reason},
+            )
+        return len(outcome.applied)
 
     def copy_from_models_api(self, index: str) -> int:
         """Every listing of every status, oldest first, page by page (each page retried

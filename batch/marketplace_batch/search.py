@@ -9,6 +9,7 @@ write with 409, which makes replays and out-of-order events harmless no-ops.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -169,6 +170,37 @@ def write_listings(es: Elasticsearch, writes: list[ListingWrite], index: str) ->
         return BulkOutcome()
     response = es.bulk(operations=bulk_operations(writes, index))
     return classify_bulk_items(writes, response["items"])
+
+
+def write_until_settled(
+    es: Elasticsearch,
+    writes: list[ListingWrite],
+    index: str,
+    *,
+    retry: Callable[..., object],
+    what: str = "bulk write to search engine",
+) -> BulkOutcome:
+    """Bulk-write until every item is applied, stale or permanently rejected.
+
+    Items that failed transiently (429/5xx), and whole calls that failed on the way, are
+    sent again through ``retry`` (a :class:`~marketplace_batch.lifecycle.Retrier`):
+    only the unsettled items, after a pause. The result has no ``transient`` items.
+    """
+    settled = BulkOutcome()
+    pending = writes
+
+    def attempt() -> None:
+        nonlocal pending
+        outcome = write_listings(es, pending, index)
+        settled.applied.extend(outcome.applied)
+        settled.stale.extend(outcome.stale)
+        settled.rejected.extend(outcome.rejected)
+        pending = [write for write, _ in outcome.transient]
+        if pending:
+            raise BulkRetryNeeded(outcome.transient[0][1])
+
+    retry(attempt, is_transient, what)
+    return settled
 
 
 # --------------------------------------------------------------------------- view counts

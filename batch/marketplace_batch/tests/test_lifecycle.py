@@ -1,6 +1,12 @@
 import pytest
 
-from marketplace_batch.lifecycle import Backoff, ShutdownFlag, Stopping, retry_until_done
+from marketplace_batch.lifecycle import (
+    Backoff,
+    Retrier,
+    ShutdownFlag,
+    Stopping,
+    retry_until_done,
+)
 
 
 class Flaky:
@@ -84,3 +90,19 @@ class RetryUntilDoneTest:
                 max_attempts=3,
             )
         assert operation.calls == 3
+
+
+class RetrierTest:
+    def test_bound_policy_retries_with_keepalive(self):
+        keepalives = []
+        retry = Retrier(FAST, ShutdownFlag(), keepalive=lambda: keepalives.append(1))
+        operation = Flaky(2)
+        assert retry(operation, transient, "op") == "done"
+        assert operation.calls == 3 and len(keepalives) == 2
+
+    def test_attempt_limit_reraises_last_error(self):
+        retry = Retrier(FAST, ShutdownFlag(), max_attempts=2)
+        operation = Flaky(5)
+        with pytest.raises(ConnectionError):
+            retry(operation, transient, "op")
+        assert operation.calls == 2
