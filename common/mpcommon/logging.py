@@ -21,6 +21,11 @@ class RequestIDFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
             record.request_id = current_request_id()
+            if record.request_id == "-":
+                # Django logs 4xx/5xx responses ("django.request") after the middleware
+                # chain has returned, i.e. outside RequestIDMiddleware's context; the
+                # request it passes along still carries the ID.
+                record.request_id = getattr(getattr(record, "request", None), "request_id", "-")
         return True
 
 

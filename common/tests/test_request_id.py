@@ -30,3 +30,15 @@ class JSONFormatterTest:
         assert line["request_id"] == "req-1"
         assert line["service"] == "web"
         assert line["status"] == 200
+
+    def test_django_request_records_take_the_id_of_their_request(self):
+        # django.request logs 4xx/5xx after RequestIDMiddleware has reset the context.
+        record = logging.LogRecord("django.request", logging.WARNING, __file__, 1, "Bad", (), None)
+        record.request = type("Request", (), {"request_id": "req-2"})()
+        RequestIDFilter().filter(record)
+        assert record.request_id == "req-2"
+
+    def test_record_without_request_outside_a_request_gets_dash(self):
+        record = logging.LogRecord("worker", logging.INFO, __file__, 1, "tick", (), None)
+        RequestIDFilter().filter(record)
+        assert record.request_id == "-"
