@@ -6,13 +6,8 @@ from rest_framework.views import APIView
 
 from accounts import services
 from accounts.authentication import BearerRequired
-from accounts.serializers import (
-    ErrorOutput,
-    LoginInput,
-    OwnUserOutput,
-    SessionOutput,
-    SignupInput,
-)
+from accounts.serializers import LoginInput, OwnUserOutput, SessionOutput, SignupInput
+from config.schema import ErrorOutput
 
 
 class SignupView(APIView):

@@ -34,11 +34,3 @@ class SessionOutput(serializers.Serializer):
     authenticator = serializers.CharField()
     expires_at = serializers.DateTimeField()
     user = OwnUserOutput()
-
-
-class ErrorOutput(serializers.Serializer):
-    error = serializers.CharField()
-    detail = serializers.CharField()
-    fields = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), required=False
-    )

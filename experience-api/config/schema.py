@@ -1,6 +1,17 @@
-"""OpenAPI details: the Bearer scheme and canonical (slash-less) paths."""
+"""OpenAPI details: the error envelope, the Bearer scheme and canonical (slash-less) paths."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import serializers
+
+
+class ErrorOutput(serializers.Serializer):
+    """The error envelope of every endpoint (mpcommon.errors, config/errors.py)."""
+
+    error = serializers.CharField()
+    detail = serializers.CharField()
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )
 
 
 class BearerAuthenticationScheme(OpenApiAuthenticationExtension):

@@ -5,8 +5,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import BearerRequired
-from accounts.serializers import ErrorOutput
 from clients.events import publish_page_view
+from config.schema import ErrorOutput
 from listings import selectors, services
 from listings.serializers import (
     CategoriesOutput,

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.serializers import ErrorOutput
+from config.schema import ErrorOutput
 from listings.serializers import CardOutput
 from search import selectors
 from search.queries import SORTS

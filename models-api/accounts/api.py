@@ -20,13 +20,7 @@ from accounts.serializers import (
     user_representation,
 )
 from core.schema import error_responses
-from core.views import ServiceAPIView
-
-
-def validated(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+from core.views import ServiceAPIView, validated
 
 
 class UserCreateApi(ServiceAPIView):

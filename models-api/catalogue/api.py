@@ -26,13 +26,8 @@ from catalogue.serializers import (
 )
 from core.formatting import iso_utc
 from core.schema import AUTHENTICATOR_PARAMETER, error_responses
-from core.views import ServiceAPIView
-
-
-def validated(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+from core.views import ServiceAPIView, validated
+from mpcommon import listing_rules
 
 
 class CategoryListApi(ServiceAPIView):
@@ -49,7 +44,7 @@ class CategoryListApi(ServiceAPIView):
 _LISTING_QUERY_PARAMETERS = [
     OpenApiParameter("seller", int, description="Seller user id."),
     OpenApiParameter("category", str, description="Category slug."),
-    OpenApiParameter("status", str, enum=["active", "sold", "withdrawn"]),
+    OpenApiParameter("status", str, enum=list(listing_rules.STATUS_VALUES)),
     OpenApiParameter("min_price", str, description='Inclusive, e.g. "10" or "9.99".'),
     OpenApiParameter("max_price", str, description="Inclusive."),
     OpenApiParameter("ids", str, description="Comma-separated listing ids (max 100)."),

@@ -16,6 +16,14 @@ logger = logging.getLogger(__name__)
 AUTHENTICATOR_HEADER = "X-Authenticator"
 
 
+def validated(serializer_class, data) -> dict:
+    """``data`` checked by ``serializer_class``; invalid input raises DRF's ValidationError
+    (a 400 ``validation_failed`` with per-field messages, core.exceptions)."""
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
 class ServiceAPIView(APIView):
     """An endpoint of the internal API: service token required, bodies size-limited.
 
