@@ -94,8 +94,8 @@ def read_jtl(path: Path) -> list[Sample]:
                         message=_message(row),
                     )
                 )
-            except (KeyError, ValueError, TypeError):
-                continue  # a truncated last line of a killed run
+            except (KeyError, ValueError, TypeError, AttributeError):
+                continue  # a truncated last line of a killed run (missing fields are None)
     return samples
 
 
