@@ -521,6 +521,13 @@ class WebAuthTest:
         )
         assert response.status_code == 403
 
+    @pytest.mark.parametrize("path", ["/listings/999999999/", "/search/?q=lamp", "/signup/"])
+    def test_header_shows_the_login_state_on_every_page(self, door, seller, seller_session, path):
+        page = door.get(path, session=seller_session).text
+        header = re.search(r"<header.*?</header>", page, re.S).group(0)
+        assert f">{seller['user']['username']}<" in header
+        assert re.search(r'<form[^>]*action="/logout/"[^>]*method="post"', header)
+
     def test_logout_is_post_only(self, door, seller):
         response = door.get("/logout/", cookies={"auth": seller["token"]})
         assert response.status_code == 405
@@ -869,6 +876,16 @@ class ApiTest:
         assert listing["category"]["slug"] == "electronics"
         again = door.get(f"/api/v1/listings/{listing['id']}")
         assert again.status_code == 200 and again.json()["title"] == body["title"]
+
+    def test_client_cannot_choose_seller_status_views_or_id(self, door, seller):
+        body = {**VALID_LISTING, "seller": 1, "status": "sold", "view_count": 999, "id": 1}
+        response = door.post("/api/v1/listings", json=body, headers=bearer(seller["token"]))
+        assert response.status_code == 201, response.text
+        listing = response.json()
+        assert listing["seller"]["id"] == seller["user"]["id"]
+        assert listing["status"] == "active"
+        assert listing["view_count"] == 0
+        assert listing["id"] != 1
 
     @pytest.mark.parametrize(("change", "field"), INVALID_LISTINGS)
     def test_invalid_listing_is_400_per_field_and_creates_nothing(
