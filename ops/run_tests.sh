@@ -43,6 +43,7 @@ if [[ "$MODE" == "unit" || "$MODE" == "all" ]]; then
   suite "experience-api" experience-api yes -m "not integration"
   suite "batch" batch yes -m "not integration"
   suite "web-frontend" web-frontend yes -m "not integration"
+  suite "benchmark tooling" jmeter yes -m "not integration"
 fi
 if [[ "$MODE" == "integration" || "$MODE" == "all" ]]; then
   suite "stack integration" tests yes -m integration
