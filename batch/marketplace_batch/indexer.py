@@ -19,9 +19,10 @@ from elasticsearch import Elasticsearch
 from mpcommon import events, search_index
 
 from . import kafka_io, search
-from .lifecycle import Backoff, Retrier, ShutdownFlag, Stopping
+from .lifecycle import Retrier, ShutdownFlag
 from .search import ListingWrite
 from .settings import Settings
+from .worker import ConsumerWorker
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +71,10 @@ def plan_batch(records: list) -> BatchPlan:
     return plan
 
 
-class ListingIndexer:
+class ListingIndexer(ConsumerWorker):
     """Consumes listing events and keeps the search index in step with them."""
+
+    name = "indexer"
 
     def __init__(
         self,
@@ -83,63 +86,42 @@ class ListingIndexer:
         shutdown: ShutdownFlag,
         alias: str | None = None,
     ):
-        self.consumer = consumer
+        super().__init__(
+            consumer=consumer, dead_letters=dead_letters, settings=settings, shutdown=shutdown
+        )
         self.es = es
-        self.dead_letters = dead_letters
-        self.settings = settings
-        self.shutdown = shutdown
         self.alias = alias or settings.listings_alias
         self.topic = settings.listings_topic
-        backoff = Backoff(settings.backoff_initial_seconds, settings.backoff_max_seconds)
-        self.paused = kafka_io.PausedPartitions(consumer)
-        # Before the first poll nothing is assigned: no keepalive needed yet.
-        self._retry_unassigned = Retrier(backoff, shutdown)
-        self._retry = Retrier(backoff, shutdown, keepalive=self.paused.keepalive)
 
     def ensure_index(self) -> None:
-        self._retry_unassigned(
+        # Before the first poll nothing is assigned: no consumer keepalive needed yet.
+        Retrier(self.backoff, self.shutdown)(
             lambda: search.ensure_listings_index(self.es, self.alias),
             search.is_transient,
             "ensure search index",
         )
 
-    def run(self) -> None:
+    def start(self) -> None:
         self.ensure_index()
-        logger.info("indexer started", extra={"topic": self.topic, "alias": self.alias})
-        while not self.shutdown.requested:
-            self.run_once()
-        logger.info("indexer stopped")
 
-    def run_once(self, *, idle_timeout_seconds: float = 1.0) -> int:
-        """Poll one batch, apply it, commit it. Returns the number of records handled."""
-        records = kafka_io.poll_batch(
+    def describe(self) -> dict:
+        return {"topic": self.topic, "alias": self.alias}
+
+    def poll(self, idle_timeout_seconds: float) -> list:
+        return kafka_io.poll_batch(
             self.consumer,
             max_records=self.settings.indexer_batch_size,
             linger_seconds=self.settings.indexer_linger_seconds,
             idle_timeout_seconds=idle_timeout_seconds,
         )
-        if not records:
-            return 0
-        try:
-            self.process(records)
-        except Stopping:
-            logger.info("stopping before the batch was acknowledged; it will be redelivered")
-            return 0
-        return len(records)
 
     def process(self, records: list) -> None:
         started = time.perf_counter()
         plan = plan_batch(records)
         outcome = search.write_until_settled(self.es, plan.writes, self.alias, retry=self._retry)
         poison = plan.poison + [(write.source, reason) for write, reason in outcome.rejected]
-        if poison:
-            self._retry(
-                lambda: self.dead_letters.publish(poison),
-                kafka_io.is_transient,
-                "publish to dead-letter topic",
-            )
-        self.paused.resume()
-        kafka_io.commit_offsets(self.consumer, kafka_io.next_offsets(records))
+        self.dead_letter(poison)
+        self.acknowledge(records)
         logger.info(
             "indexed batch",
             extra={

@@ -28,10 +28,11 @@ from mpcommon import events
 
 from . import kafka_io, search
 from .access_log import AccessLog, partition_key
-from .lifecycle import Backoff, Retrier, ShutdownFlag, Stopping
+from .lifecycle import ShutdownFlag
 from .models_api import ModelsApiClient, ModelsApiError
 from .models_api import is_transient as models_api_transient
 from .settings import Settings
+from .worker import ConsumerWorker
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +136,9 @@ def pending_covered(pending: dict | None, records: list) -> bool:
     return all(seen.get(key, -1) >= last for key, (_, last) in pending["ranges"].items())
 
 
-class PageViewCounter:
+class PageViewCounter(ConsumerWorker):
+    name = "page-view counter"
+
     def __init__(
         self,
         *,
@@ -148,44 +151,27 @@ class PageViewCounter:
         shutdown: ShutdownFlag,
         alias: str | None = None,
     ):
-        self.consumer = consumer
+        super().__init__(
+            consumer=consumer, dead_letters=dead_letters, settings=settings, shutdown=shutdown
+        )
         self.es = es
         self.models_api = models_api
-        self.dead_letters = dead_letters
         self.access_log = access_log
-        self.settings = settings
-        self.shutdown = shutdown
         self.alias = alias or settings.listings_alias
         self.topic = settings.page_views_topic
-        self.paused = kafka_io.PausedPartitions(consumer)
-        self._retry = Retrier(
-            Backoff(settings.backoff_initial_seconds, settings.backoff_max_seconds),
-            shutdown,
-            keepalive=self.paused.keepalive,
-        )
 
     @property
     def state(self):
         return self.access_log.state
 
-    def run(self) -> None:
-        logger.info("page-view counter started", extra={"topic": self.topic})
-        while not self.shutdown.requested:
-            self.run_once()
-        logger.info("page-view counter stopped")
+    def describe(self) -> dict:
+        return {"topic": self.topic}
 
-    def run_once(self, *, idle_timeout_seconds: float = 1.0) -> int:
+    def poll(self, idle_timeout_seconds: float) -> list:
         records = self._poll(idle_timeout_seconds)
-        if not records:
-            return 0
-        if not pending_covered(self.state.views_pending, records):
+        if records and not pending_covered(self.state.views_pending, records):
             records = self._extend_to_pending(records)
-        try:
-            self.process(records)
-        except Stopping:
-            logger.info("stopping before the batch was acknowledged; it will be redelivered")
-            return 0
-        return len(records)
+        return records
 
     def _poll(self, idle_timeout_seconds: float) -> list:
         return kafka_io.poll_batch(
@@ -213,12 +199,7 @@ class PageViewCounter:
         started = time.perf_counter()
         self._detect_recreated_topics(records)
         views, poison = decode_views(records)
-        if poison:
-            self._retry(
-                lambda: self.dead_letters.publish(poison),
-                kafka_io.is_transient,
-                "publish to dead-letter topic",
-            )
+        self.dead_letter(poison)
         appended = self._retry(
             lambda: self.access_log.append(
                 [(v.key, v.offset, v.user_id, v.listing_id) for v in views]
@@ -234,8 +215,7 @@ class PageViewCounter:
         changed = 0
         if listing_ids:
             changed = self._sync_search_views(listing_ids)
-        self.paused.resume()
-        kafka_io.commit_offsets(self.consumer, kafka_io.next_offsets(records))
+        self.acknowledge(records)
         logger.info(
             "counted page views",
             extra={
