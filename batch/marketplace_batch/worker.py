@@ -16,8 +16,6 @@ from . import kafka_io
 from .lifecycle import Backoff, Retrier, ShutdownFlag, Stopping
 from .settings import Settings
 
-logger = logging.getLogger(__name__)
-
 
 class ConsumerWorker:
     name = "consumer"
@@ -37,6 +35,8 @@ class ConsumerWorker:
         self.backoff = Backoff(settings.backoff_initial_seconds, settings.backoff_max_seconds)
         self.paused = kafka_io.PausedPartitions(consumer)
         self._retry = Retrier(self.backoff, shutdown, keepalive=self.paused.keepalive)
+        # Log lines keep the name of the concrete worker (marketplace_batch.indexer, ...).
+        self.logger = logging.getLogger(type(self).__module__)
 
     # --- what subclasses provide ----------------------------------------------------
     def poll(self, idle_timeout_seconds: float) -> list:
@@ -55,10 +55,10 @@ class ConsumerWorker:
     # --- the loop -------------------------------------------------------------------
     def run(self) -> None:
         self.start()
-        logger.info(f"{self.name} started", extra=self.describe())
+        self.logger.info(f"{self.name} started", extra=self.describe())
         while not self.shutdown.requested:
             self.run_once()
-        logger.info(f"{self.name} stopped")
+        self.logger.info(f"{self.name} stopped")
 
     def run_once(self, *, idle_timeout_seconds: float = 1.0) -> int:
         """Poll one batch, process it, commit it. Returns the number of records handled."""
@@ -68,7 +68,7 @@ class ConsumerWorker:
         try:
             self.process(records)
         except Stopping:
-            logger.info("stopping before the batch was acknowledged; it will be redelivered")
+            self.logger.info("stopping before the batch was acknowledged; it will be redelivered")
             return 0
         return len(records)
 
