@@ -2,18 +2,23 @@
 
 from rest_framework import serializers
 
+from mpcommon.account_rules import DISPLAY_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH
+
 
 class SignupInput(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    email = serializers.EmailField(max_length=254)
+    username = serializers.CharField(max_length=USERNAME_MAX_LENGTH)
+    email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH)
+    # Stricter than models-api's bound (1024): the public door limits hashing work sooner.
     password = serializers.CharField(
         max_length=128, trim_whitespace=False, style={"input_type": "password"}
     )
-    display_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    display_name = serializers.CharField(
+        max_length=DISPLAY_NAME_MAX_LENGTH, required=False, allow_blank=True
+    )
 
 
 class LoginInput(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
+    username = serializers.CharField(max_length=USERNAME_MAX_LENGTH)
     password = serializers.CharField(
         max_length=128, trim_whitespace=False, style={"input_type": "password"}
     )

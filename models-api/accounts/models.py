@@ -13,8 +13,11 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-USERNAME_MAX_LENGTH = 150
-DISPLAY_NAME_MAX_LENGTH = 100
+from mpcommon.account_rules import (
+    DISPLAY_NAME_MAX_LENGTH,
+    EMAIL_MAX_LENGTH,
+    USERNAME_MAX_LENGTH,
+)
 
 
 class UserManager(BaseUserManager):
@@ -42,7 +45,7 @@ class User(AbstractBaseUser):
     username = models.CharField(
         max_length=USERNAME_MAX_LENGTH, validators=[UnicodeUsernameValidator()]
     )
-    email = models.EmailField(max_length=254)
+    email = models.EmailField(max_length=EMAIL_MAX_LENGTH)
     display_name = models.CharField(max_length=DISPLAY_NAME_MAX_LENGTH, blank=True)
     date_joined = models.DateTimeField(default=timezone.now)
     is_active = models.BooleanField(default=True)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from rest_framework import serializers
 
-from accounts.models import DISPLAY_NAME_MAX_LENGTH, USERNAME_MAX_LENGTH, Authenticator, User
+from accounts.models import Authenticator, User
 from core.formatting import iso_utc
+from mpcommon.account_rules import DISPLAY_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH
 from mpcommon.api_fields import StrictCharField, StrictEmailField
 
 PASSWORD_MAX_LENGTH = 1024  # hashing is deliberately slow: bound the work per request
@@ -52,7 +53,7 @@ class UserCreateIn(serializers.Serializer):
     username = StrictCharField(
         max_length=USERNAME_MAX_LENGTH, validators=[UnicodeUsernameValidator()]
     )
-    email = StrictEmailField(max_length=254)
+    email = StrictEmailField(max_length=EMAIL_MAX_LENGTH)
     password = StrictCharField(max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False)
     display_name = StrictCharField(
         max_length=DISPLAY_NAME_MAX_LENGTH, required=False, allow_blank=True

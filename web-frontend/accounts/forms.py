@@ -5,9 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.validators import UnicodeUsernameValidator
 
-# models-api: username max 150 characters, letters/digits/@.+-_ (UnicodeUsernameValidator),
-# unique ignoring case (checked there); email max 254.
-USERNAME_MAX_LENGTH = 150
+from mpcommon.account_rules import EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH
+
+# models-api: username letters/digits/@.+-_ (UnicodeUsernameValidator), unique ignoring
+# case (checked there); lengths from mpcommon.account_rules.
 PASSWORD_MIN_LENGTH = 8
 
 
@@ -15,11 +16,11 @@ class SignupForm(forms.Form):
     username = forms.CharField(
         max_length=USERNAME_MAX_LENGTH,
         validators=[UnicodeUsernameValidator()],
-        help_text="Up to 150 characters: letters, digits and @ . + - _ only.",
+        help_text=f"Up to {USERNAME_MAX_LENGTH} characters: letters, digits and @ . + - _ only.",
         widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
     email = forms.EmailField(
-        max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        max_length=EMAIL_MAX_LENGTH, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     password1 = forms.CharField(
         label="Password",

@@ -3,6 +3,7 @@ import requests
 import responses
 
 from conftest import MODELS, TOKEN, USER, calls_to
+from mpcommon.account_rules import DISPLAY_NAME_MAX_LENGTH
 
 SESSION = {"token": TOKEN, "expires_at": "2026-12-05T10:00:00Z", "user": USER}
 
@@ -29,6 +30,22 @@ class SignupTest:
         body = response.json()
         assert body["error"] == "validation_failed"
         assert set(body["fields"]) == {"email", "password"}
+        assert len(models.calls) == 0
+
+    def test_signup_display_name_over_models_limit_is_400_and_calls_nothing(self, api, models):
+        # Regression: the check here allowed 150 characters, models-api only 100.
+        response = api.post(
+            "/api/v1/auth/signup",
+            {
+                "username": "ada",
+                "email": "ada@example.com",
+                "password": "s3cret-Pass",
+                "display_name": "x" * (DISPLAY_NAME_MAX_LENGTH + 1),
+            },
+            format="json",
+        )
+        assert response.status_code == 400
+        assert set(response.json()["fields"]) == {"display_name"}
         assert len(models.calls) == 0
 
     def test_signup_taken_username_passes_models_api_fields_through(self, api, models):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+from accounts.models import User
 from catalogue.models import Listing, ListingCondition, ListingStatus
 from core.formatting import iso_utc
-from mpcommon import listing_rules
+from mpcommon import account_rules, listing_rules
 
 
 class FormattingTest:
@@ -31,3 +32,11 @@ class ListingRulesTest:
         price = Listing._meta.get_field("price")
         assert price.max_digits == listing_rules.PRICE_MAX_DIGITS
         assert price.decimal_places == listing_rules.PRICE_DECIMAL_PLACES
+
+
+class AccountRulesTest:
+    def test_user_fields_follow_the_shared_rules(self):
+        assert User._meta.get_field("username").max_length == account_rules.USERNAME_MAX_LENGTH
+        display_name = User._meta.get_field("display_name")
+        assert display_name.max_length == account_rules.DISPLAY_NAME_MAX_LENGTH
+        assert User._meta.get_field("email").max_length == account_rules.EMAIL_MAX_LENGTH
