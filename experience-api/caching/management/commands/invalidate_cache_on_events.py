@@ -22,6 +22,19 @@ from mpcommon.events import TOPIC_LISTINGS
 
 logger = logging.getLogger("caching.invalidator")
 
+PAUSE_STEP_SECONDS = 0.2
+
+
+def pause(seconds: float, stopping: dict) -> None:
+    """Sleep up to ``seconds``, but return soon after a stop was requested: a backoff of
+    up to 30 s must not outlast supervisord's stop timeout (it would SIGKILL us)."""
+    deadline = time.monotonic() + seconds
+    while not stopping["now"]:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return
+        time.sleep(min(PAUSE_STEP_SECONDS, remaining))
+
 
 class Command(BaseCommand):
     help = "Invalidate cached listing/home pages on listing events from Kafka."
@@ -75,7 +88,7 @@ class Command(BaseCommand):
                     with contextlib.suppress(Exception):
                         consumer.close(autocommit=False)
                 consumer = None
-                time.sleep(backoff)
+                pause(backoff, stopping)
                 backoff = min(backoff * 2, 30.0)
                 continue
             values = [record.value for batch in records.values() for record in batch]
