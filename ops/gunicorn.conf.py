@@ -18,3 +18,6 @@ max_requests_jitter = 500
 # Four gunicorn masters run side by side: the default control socket path
 # ($HOME/.gunicorn/gunicorn.ctl) would be shared between them. supervisord is our control.
 control_socket_disable = True
+# Long search queries arrive in the URL; the services validate their length and answer
+# JSON/HTML errors themselves rather than gunicorn's bare 414 page.
+limit_request_line = 8190

@@ -179,6 +179,7 @@ def load_env() -> dict[str, str]:
         "WEB2_ADDR": f"{host}:{env['WEB2_PORT']}",
         "EXP_ADDR": f"{host}:{env['EXP_PORT']}",
         "HAPROXY_SOCKET": str(VAR / "run" / "haproxy.sock"),
+        "HAPROXY_ERRORS_DIR": str(ROOT / "haproxy" / "errors"),
         "PYTHONUNBUFFERED": "1",
     }
     for key, value in derived.items():
@@ -412,6 +413,9 @@ SELECT format('CREATE ROLE %I LOGIN CREATEDB', :'user')
 ALTER ROLE :"user" LOGIN CREATEDB PASSWORD :'password';
 SELECT format('CREATE DATABASE %I OWNER %I', :'database', :'user')
  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'database') \\gexec
+-- A failing statement's text may carry a password hash or an email: keep it out of the log.
+ALTER SYSTEM SET log_min_error_statement = 'panic';
+SELECT pg_reload_conf();
 """
     subprocess.run(
         [

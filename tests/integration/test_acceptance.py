@@ -1102,11 +1102,6 @@ def _raw_post(door: Door, path: str, body: str, content_type: str) -> int:
 
 
 class KnownDefectsTest:
-    @pytest.mark.xfail(
-        strict=True,
-        reason="haproxy.cfg: the credential rate limit matches the raw path; "
-        "/api/v1/%61uth/login and /%6cogin/ reach the login views unlimited",
-    )
     @pytest.mark.parametrize(
         ("path", "content_type"),
         [("/api/v1/%61uth/login", "application/json"), ("/%6cogin/", "text/plain")],
@@ -1148,11 +1143,6 @@ class KnownDefectsTest:
         )
         assert response.status_code == 400
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="gunicorn's 4094-byte request-line limit answers an HTML 414 on /api/v1/ "
-        "(and HAProxy's own errors on /api/ are HTML): API errors must be JSON",
-    )
     @pytest.mark.parametrize("path", ["/api/v1/search?q=" + "a" * 5000, "/api/v2/home"])
     def test_api_errors_outside_django_are_json_too(self, door, path):
         response = door.get(path)
@@ -1168,11 +1158,6 @@ class KnownDefectsTest:
         response = door.get("/api/v1/me", headers=bearer(seller["token"]))
         assert "no-store" in response.headers.get("Cache-Control", "")
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="haproxy.cfg: the 429 from `http-request return` skips the http-response "
-        "rules: no X-Request-ID and no security headers",
-    )
     def test_rate_limited_answer_has_a_request_id(self, door, stack_env):
         door.forget_attempts()
         limit = int(stack_env["RATE_LIMIT_AUTH"])

@@ -17,6 +17,7 @@ class HAProxyConfigTest:
     def test_config_is_valid(self):
         result = subprocess.run(
             ["haproxy", "-c", "-f", str(ROOT / "haproxy" / "haproxy.cfg")],
+            cwd=ROOT,
             capture_output=True,
             text=True,
         )
