@@ -30,7 +30,7 @@ class HAProxyConfigTest:
 
     def test_api_paths_route_to_the_experience_api(self):
         config = (ROOT / "haproxy" / "haproxy.cfg").read_text()
-        assert "use_backend experience_api if { path_beg /api/ }" in config
+        assert "use_backend experience_api if { path,url_dec -m beg /api/ }" in config
         assert "default_backend web" in config
 
 
