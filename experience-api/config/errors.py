@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
@@ -17,6 +18,7 @@ from rest_framework.views import set_rollback
 from clients import models_api
 from clients.search import SearchUnavailable
 from mpcommon import errors as envelope
+from mpcommon.api_parsers import PayloadTooLarge
 from mpcommon.errors import error_body
 
 logger = logging.getLogger(__name__)
@@ -41,6 +43,7 @@ DRF_CODES: dict[type[Exception], str] = {
     drf.NotFound: envelope.NOT_FOUND,
     drf.MethodNotAllowed: envelope.METHOD_NOT_ALLOWED,
     drf.NotAcceptable: envelope.NOT_ACCEPTABLE,
+    PayloadTooLarge: envelope.PAYLOAD_TOO_LARGE,
     drf.UnsupportedMediaType: envelope.UNSUPPORTED_MEDIA_TYPE,
     drf.Throttled: envelope.RATE_LIMITED,
 }
@@ -61,6 +64,9 @@ def api_exception_handler(exc, context):
 
     if isinstance(exc, Http404):
         exc = drf.NotFound()
+    if isinstance(exc, RequestDataTooBig):
+        # Django refused the declared Content-Length before DRF read anything.
+        exc = PayloadTooLarge()
     if isinstance(exc, drf.APIException):
         set_rollback()
         code = next((c for t, c in DRF_CODES.items() if isinstance(exc, t)), "error")
@@ -88,6 +94,10 @@ def server_error(request):
 
 
 def bad_request(request, exception=None):
+    if isinstance(exception, RequestDataTooBig):  # a body read outside a DRF view
+        return JsonResponse(
+            error_body(envelope.PAYLOAD_TOO_LARGE, PayloadTooLarge.default_detail), status=413
+        )
     return JsonResponse(error_body(envelope.MALFORMED_REQUEST, "Bad request."), status=400)
 
 

@@ -109,12 +109,20 @@ KAFKA_MAX_BLOCK_MS = env.int("KAFKA_MAX_BLOCK_MS", default=200)
 PAGE_VIEW_QUEUE_SIZE = env.int("PAGE_VIEW_QUEUE_SIZE", default=10000)
 CACHE_INVALIDATOR_GROUP = env("CACHE_INVALIDATOR_GROUP", default="experience-api-cache")
 
+# --- Request bodies -------------------------------------------------------------------
+# Our largest legitimate body (a listing) is well under this; larger bodies get 413
+# payload_too_large, from Django's own check on the declared length (RequestDataTooBig)
+# or from mpcommon.api_parsers on the bytes actually read.
+MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=256 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
+
 # --- DRF / OpenAPI --------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.BearerAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Size limit (413), nesting limit, no NaN/Infinity: mpcommon.api_parsers.
+    "DEFAULT_PARSER_CLASSES": ["mpcommon.api_parsers.StrictJSONParser"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.negotiation.AlwaysJSONNegotiation",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",

@@ -85,7 +85,8 @@ USE_I18N = False
 USE_TZ = True
 
 # Request bodies: a general limit and a larger one for the batch endpoints (bulk view
-# counts, the whole recommendation set). Larger bodies get 413 (core.views).
+# counts, the whole recommendation set). Larger bodies get 413 (core.views and
+# mpcommon.api_parsers, which also refuses JSON nested deeper than 32 levels).
 MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=256 * 1024)
 MAX_BULK_REQUEST_BODY_BYTES = env.int("MAX_BULK_REQUEST_BODY_BYTES", default=16 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(MAX_REQUEST_BODY_BYTES, MAX_BULK_REQUEST_BODY_BYTES)
@@ -94,7 +95,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["core.authentication.ServiceTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["core.authentication.HasServiceToken"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["core.parsers.LimitedJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["mpcommon.api_parsers.StrictJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     "UNAUTHENTICATED_USER": None,

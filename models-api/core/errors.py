@@ -49,9 +49,3 @@ class NotFound(ServiceError):
     """The addressed resource does not exist."""
 
     default_detail = "Not found."
-
-
-class PayloadTooLarge(ServiceError):
-    """The request body is over the size limit."""
-
-    default_detail = "Request body is too large."

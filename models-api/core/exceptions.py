@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from core import errors
 from mpcommon import errors as envelope
+from mpcommon.api_parsers import PayloadTooLarge
 from mpcommon.errors import error_body
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ ERROR_MAP: tuple[tuple[tuple[type[BaseException], ...], int, str], ...] = (
     ((errors.NotFound, drf.NotFound, Http404), 404, envelope.NOT_FOUND),
     ((drf.MethodNotAllowed,), 405, envelope.METHOD_NOT_ALLOWED),
     ((drf.NotAcceptable,), 406, envelope.NOT_ACCEPTABLE),
-    ((errors.PayloadTooLarge, RequestDataTooBig), 413, envelope.PAYLOAD_TOO_LARGE),
+    ((PayloadTooLarge, RequestDataTooBig), 413, envelope.PAYLOAD_TOO_LARGE),
     ((drf.UnsupportedMediaType,), 415, envelope.UNSUPPORTED_MEDIA_TYPE),
     ((drf.Throttled,), 429, envelope.RATE_LIMITED),
     ((OperationalError, InterfaceError), 503, envelope.DATABASE_UNAVAILABLE),

@@ -8,8 +8,8 @@ from django.db import connection
 from django.http import JsonResponse
 from rest_framework.views import APIView
 
-from core.errors import NotAuthenticated, PayloadTooLarge
-from core.parsers import body_limit_for
+from core.errors import NotAuthenticated
+from mpcommon.api_parsers import PayloadTooLarge, body_limit_for
 
 logger = logging.getLogger(__name__)
 

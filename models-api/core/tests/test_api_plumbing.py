@@ -8,8 +8,7 @@ import json
 import pytest
 from django.test import override_settings
 
-from core.errors import PayloadTooLarge
-from core.parsers import LimitedJSONParser
+from mpcommon.api_parsers import PayloadTooLarge, StrictJSONParser
 
 
 @pytest.mark.django_db
@@ -146,7 +145,7 @@ class BodySizeLimitTest:
         assert response.status_code == 200
 
     def test_parser_enforces_limit_on_bytes_read(self):
-        parser = LimitedJSONParser()
+        parser = StrictJSONParser()
 
         class View:
             max_body_bytes = 10
