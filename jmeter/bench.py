@@ -65,7 +65,11 @@ def scaling_run(mix: str, web: int, cache: bool, home) -> str:
         run_name(mix, web, cache), "browse", USERS, DURATION, RAMPUP, THINK,
         properties=MIXES[mix],
     )  # fmt: skip
-    disturbed = run.run_undisturbed(home)
+
+    def prepare():  # before every attempt: HAProxy may have been restarted meanwhile
+        b.set_server("web", "web2", enabled=web == 2)
+
+    disturbed = run.run_undisturbed(home, prepare=prepare)
     return run.summarize(
         mix=mix, web_instances=str(web), cache="on" if cache else "off",
         disturbed_by=disturbed or "no",
@@ -77,7 +81,6 @@ def both_web_counts(cache: bool, home) -> list[str]:
     texts = []
     for mix in MIXES:
         texts.append(scaling_run(mix, 2, cache, home))
-        b.set_server("web", "web2", enabled=False)
         try:
             texts.append(scaling_run(mix, 1, cache, home))
         finally:

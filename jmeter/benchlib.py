@@ -187,14 +187,14 @@ def api_ready() -> bool:
 def wait_stack_healthy(timeout: float = 60) -> None:
     wait_until(site_ready, timeout, f"{public_url()} to serve the home page with listings")
     wait_until(api_ready, timeout, "the public API (/api/v1/home) to answer 200")
-    wait_until(
-        lambda: (
-            all(s.startswith("UP") for s in server_states("web").values())
-            and len(server_states("web")) >= 2
-        ),
-        timeout,
-        "HAProxy to show every web server UP",
-    )
+    wait_until(web_servers_up, timeout, "HAProxy to show every web server in rotation UP")
+
+
+def web_servers_up() -> bool:
+    """Every web server not deliberately in maintenance is UP (and at least one is)."""
+    states = server_states("web")
+    active = [state for state in states.values() if not state.startswith("MAINT")]
+    return bool(active) and all(state == "UP" for state in active)
 
 
 # ---------------------------------------------------------------- runtime overrides
@@ -252,14 +252,7 @@ def restart_haproxy(expect: dict[str, str] | None = None) -> None:
         wrong = {k: actual.get(k) for k, v in expect.items() if actual.get(k) != v}
         if wrong:
             raise BenchError(f"HAProxy did not pick up {expect}: it has {wrong}")
-    wait_until(
-        lambda: (
-            len(server_states("web")) >= 2
-            and all(s.startswith("UP") for s in server_states("web").values())
-        ),
-        60,
-        "web servers UP after the HAProxy restart",
-    )
+    wait_until(web_servers_up, 60, "web servers UP after the HAProxy restart")
 
 
 def restore() -> list[str]:
@@ -365,12 +358,16 @@ class JMeterRun:
                 f"and {self.folder}/jmeter.log"
             )
 
-    def run_undisturbed(self, home: Path, attempts: int = 2) -> str:
+    def run_undisturbed(self, home: Path, attempts: int = 2, prepare=None) -> str:
         """Run; if any supervised program restarted meanwhile (the stack is shared and
-        someone else restarted or killed something), run again. Returns the programs
-        that changed during the kept attempt ("" if none)."""
+        someone else restarted or killed something), run again. ``prepare`` is applied
+        before every attempt (a restarted HAProxy forgets runtime changes such as a
+        disabled server). Returns the programs that changed during the kept attempt
+        ("" if none)."""
         changed: list[str] = []
         for attempt in range(1, attempts + 1):
+            if prepare:
+                prepare()
             before = program_pids()
             self.run(home)
             changed = changed_programs(before, program_pids())

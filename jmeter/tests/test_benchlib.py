@@ -65,3 +65,20 @@ class JMeterCommandTest:
             assert flag in cmd
         assert cmd[cmd.index("-l") + 1] == str(tmp_path / "pages-2web-cache" / "results.jtl")
         assert cmd[-2:] == ["-o", str(tmp_path / "pages-2web-cache" / "dashboard")]
+
+
+class WebServersUpTest:
+    @pytest.mark.parametrize(
+        ("states", "expected"),
+        [
+            ({"web1": "UP", "web2": "UP"}, True),
+            ({"web1": "UP", "web2": "MAINT"}, True),  # deliberately out of rotation
+            ({"web1": "UP", "web2": "DOWN"}, False),
+            ({"web1": "UP", "web2": "UP 1/2"}, False),  # failing its checks
+            ({"web1": "MAINT", "web2": "MAINT"}, False),
+            ({}, False),  # stats unreachable
+        ],
+    )
+    def test_servers_in_rotation_must_all_be_up(self, monkeypatch, states, expected):
+        monkeypatch.setattr(benchlib, "server_states", lambda backend="web": states)
+        assert benchlib.web_servers_up() is expected
