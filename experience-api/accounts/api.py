@@ -1,5 +1,6 @@
 """Account endpoints: signup, login, logout, me."""
 
+from django.utils.cache import add_never_cache_headers
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,7 +11,19 @@ from accounts.serializers import LoginInput, OwnUserOutput, SessionOutput, Signu
 from config.schema import ErrorOutput
 
 
-class SignupView(APIView):
+class NeverCachedView(APIView):
+    """Answers carry an authenticator or the user's email: no cache (browser, proxy or
+    CDN) may keep them, whatever their status."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # Cache-Control: max-age=0, no-cache, no-store, must-revalidate, private
+        add_never_cache_headers(response)
+        response["Pragma"] = "no-cache"  # HTTP/1.0 caches
+        return response
+
+
+class SignupView(NeverCachedView):
     authentication_classes: list = []
 
     @extend_schema(
@@ -22,7 +35,7 @@ class SignupView(APIView):
         return Response(services.sign_up(**data.validated_data), status=201)
 
 
-class LoginView(APIView):
+class LoginView(NeverCachedView):
     authentication_classes: list = []
 
     @extend_schema(
@@ -35,7 +48,7 @@ class LoginView(APIView):
         return Response(services.log_in(**data.validated_data))
 
 
-class LogoutView(APIView):
+class LogoutView(NeverCachedView):
     permission_classes = [BearerRequired]
 
     @extend_schema(request=None, responses={204: None, 401: ErrorOutput, 503: ErrorOutput})
@@ -44,7 +57,7 @@ class LogoutView(APIView):
         return Response(status=204)
 
 
-class MeView(APIView):
+class MeView(NeverCachedView):
     permission_classes = [BearerRequired]
 
     @extend_schema(responses={200: OwnUserOutput, 401: ErrorOutput})

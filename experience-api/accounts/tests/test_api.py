@@ -185,3 +185,48 @@ class LogoutTest:
     def test_logout_anonymous_is_401(self, api, models):
         assert api.post("/api/v1/auth/logout").status_code == 401
         assert len(models.calls) == 0
+
+
+class NoStoreTest:
+    """Answers carrying an authenticator or an email are never stored by any cache."""
+
+    @staticmethod
+    def assert_not_cacheable(response):
+        assert "no-store" in response["Cache-Control"]
+        assert "private" in response["Cache-Control"]
+        assert response["Pragma"] == "no-cache"
+
+    def test_signup_answer_is_not_cacheable(self, api, models):
+        models.add(responses.POST, MODELS + "/users", json=USER, status=201)
+        models.add(responses.POST, MODELS + "/authenticators", json=SESSION, status=201)
+        response = api.post(
+            "/api/v1/auth/signup",
+            {"username": "ada", "email": "ada@example.com", "password": "s3cret-Pass"},
+            format="json",
+        )
+        assert response.status_code == 201
+        self.assert_not_cacheable(response)
+
+    def test_login_answer_is_not_cacheable(self, api, models):
+        models.add(responses.POST, MODELS + "/authenticators", json=SESSION, status=201)
+        response = api.post(
+            "/api/v1/auth/login", {"username": "ada", "password": "pw"}, format="json"
+        )
+        assert response.status_code == 200
+        self.assert_not_cacheable(response)
+
+    def test_login_failure_is_not_cacheable_either(self, api, models):
+        response = api.post("/api/v1/auth/login", {"username": "ada"}, format="json")
+        assert response.status_code == 400
+        self.assert_not_cacheable(response)
+
+    def test_me_answer_is_not_cacheable(self, signed_in):
+        response = signed_in.get("/api/v1/me")
+        assert response.status_code == 200
+        self.assert_not_cacheable(response)
+
+    def test_logout_answer_is_not_cacheable(self, signed_in, models):
+        models.add(responses.POST, MODELS + "/authenticators/revoke", status=204)
+        response = signed_in.post("/api/v1/auth/logout")
+        assert response.status_code == 204
+        self.assert_not_cacheable(response)
