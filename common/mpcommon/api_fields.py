@@ -8,7 +8,10 @@ it) validate with these same fields, so both answer the same input the same way.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from mpcommon import listing_rules
 
@@ -84,3 +87,36 @@ class PriceField(serializers.DecimalField):
             # repr() is the shortest round-tripping text: 12.5 -> "12.5", 0.1 -> "0.1".
             data = repr(data)
         return super().to_internal_value(data)
+
+
+class AllErrorsSerializer(serializers.Serializer):
+    """A serializer whose rules across fields run even when some fields are invalid.
+
+    DRF runs ``validate()`` only once every field is valid, so a client fixing one 400
+    would meet the next rule on the following try. Subclasses put such rules in
+    :meth:`field_problems`; it sees the values of the fields that passed, and its
+    messages join the field errors in one ``ValidationError``.
+    """
+
+    def field_problems(self, values: dict) -> dict[str, list[str]]:
+        """Per-field messages of rules across fields (``values``: the fields that passed)."""
+        return {}
+
+    def to_internal_value(self, data):
+        try:
+            values, errors = super().to_internal_value(data), {}
+        except serializers.ValidationError as exc:
+            if not isinstance(data, Mapping):
+                raise  # not an object at all: there are no fields to go on with
+            errors = dict(exc.detail)
+            values = {}
+            for name, field in self.fields.items():
+                primitive = field.get_value(data)
+                if name in errors or field.read_only or primitive is empty:
+                    continue
+                values[name] = field.run_validation(primitive)  # passed once, passes again
+        for name, messages in self.field_problems(values).items():
+            errors[name] = [*errors.get(name, []), *messages]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return values

@@ -7,7 +7,13 @@ from decimal import Decimal
 import pytest
 from rest_framework import serializers
 
-from mpcommon.api_fields import IdField, PriceField, StrictCharField, StrictIntegerField
+from mpcommon.api_fields import (
+    AllErrorsSerializer,
+    IdField,
+    PriceField,
+    StrictCharField,
+    StrictIntegerField,
+)
 
 
 class PriceFieldTest:
@@ -78,3 +84,50 @@ class StrictFieldsTest:
     def test_null_characters_refused(self):
         with pytest.raises(serializers.ValidationError):
             StrictCharField().run_validation("abc\x00def")
+
+
+class AllErrorsSerializerTest:
+    class PairInput(AllErrorsSerializer):
+        first = StrictCharField(max_length=5)
+        second = StrictCharField()
+        third = StrictIntegerField(required=False)
+
+        def field_problems(self, values):
+            if "second" in values and values["second"] == values.get("first"):
+                return {"second": ["Must differ from first."]}
+            if values.get("second") == "bad":
+                return {"second": ["Not that one."]}
+            return {}
+
+    def errors_of(self, data) -> dict:
+        serializer = self.PairInput(data=data)
+        assert not serializer.is_valid()
+        return {name: [str(m) for m in messages] for name, messages in serializer.errors.items()}
+
+    def test_cross_field_rule_runs_when_another_field_is_invalid(self):
+        assert self.errors_of({"first": "toolong", "second": "bad"}) == {
+            "first": ["Ensure this field has no more than 5 characters."],
+            "second": ["Not that one."],
+        }
+
+    def test_cross_field_rule_sees_valid_values(self):
+        assert self.errors_of({"first": "abc", "second": "abc"}) == {
+            "second": ["Must differ from first."]
+        }
+
+    def test_messages_join_a_fields_own_errors(self):
+        class Both(self.PairInput):
+            def field_problems(self, values):
+                return {"first": ["Also this."]}
+
+        serializer = Both(data={"first": 1, "second": "x"})
+        assert not serializer.is_valid()
+        assert [str(m) for m in serializer.errors["first"]] == ["Must be a string.", "Also this."]
+
+    def test_valid_input_passes_with_its_values(self):
+        serializer = self.PairInput(data={"first": "a", "second": "b", "third": 3})
+        assert serializer.is_valid(), serializer.errors
+        assert serializer.validated_data == {"first": "a", "second": "b", "third": 3}
+
+    def test_not_an_object_is_a_non_field_error(self):
+        assert set(self.errors_of([1, 2])) == {"non_field_errors"}

@@ -7,13 +7,14 @@ test keeps the two in step.
 
 from __future__ import annotations
 
-from django.contrib.auth.validators import UnicodeUsernameValidator
 from rest_framework import serializers
 
 from accounts.models import Authenticator, User
+from accounts.selectors import new_user_problems
 from core.formatting import iso_utc
+from mpcommon import account_rules
 from mpcommon.account_rules import DISPLAY_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH
-from mpcommon.api_fields import StrictCharField, StrictEmailField
+from mpcommon.api_fields import AllErrorsSerializer, StrictCharField, StrictEmailField
 
 PASSWORD_MAX_LENGTH = 1024  # hashing is deliberately slow: bound the work per request
 TOKEN_MAX_LENGTH = 128
@@ -49,15 +50,21 @@ def resolved_authenticator_representation(authenticator: Authenticator) -> dict:
 # ---------------------------------------------------------------- input
 
 
-class UserCreateIn(serializers.Serializer):
+class UserCreateIn(AllErrorsSerializer):
+    """Every problem of a sign-up in one 400: the fields' own rules, the username taken
+    and the password rules together (no fixing one field only to meet the next rule)."""
+
     username = StrictCharField(
-        max_length=USERNAME_MAX_LENGTH, validators=[UnicodeUsernameValidator()]
+        max_length=USERNAME_MAX_LENGTH, validators=[account_rules.username_validator]
     )
     email = StrictEmailField(max_length=EMAIL_MAX_LENGTH)
     password = StrictCharField(max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False)
     display_name = StrictCharField(
         max_length=DISPLAY_NAME_MAX_LENGTH, required=False, allow_blank=True
     )
+
+    def field_problems(self, values: dict) -> dict[str, list[str]]:
+        return new_user_problems(**values)
 
 
 class CredentialsIn(serializers.Serializer):

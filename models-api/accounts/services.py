@@ -5,37 +5,32 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from django.contrib.auth import password_validation
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Authenticator, User
+from accounts.selectors import USERNAME_TAKEN, new_user_problems
 from core.errors import InvalidCredentials, ValidationFailed
 
 logger = logging.getLogger(__name__)
-
-USERNAME_TAKEN = "A user with that username already exists."
 
 
 def create_user(*, username: str, email: str, password: str, display_name: str = "") -> User:
     """Create a user with a hashed password.
 
     Raises ValidationFailed when the username is taken (ignoring case) or the password
-    fails the configured validators. The password itself is never logged or returned.
+    fails the password rules (``selectors.new_user_problems``; the API reports these
+    together with the field errors, this check stays for every other caller). The
+    password itself is never logged or returned.
     """
+    fields = new_user_problems(
+        username=username, email=email, password=password, display_name=display_name
+    )
+    if fields:
+        raise ValidationFailed(fields)
     candidate = User(
         username=username, email=User.objects.normalize_email(email), display_name=display_name
     )
-    fields: dict[str, list[str]] = {}
-    if User.objects.username_taken(username):
-        fields["username"] = [USERNAME_TAKEN]
-    try:
-        password_validation.validate_password(password, user=candidate)
-    except DjangoValidationError as exc:
-        fields["password"] = list(exc.messages)
-    if fields:
-        raise ValidationFailed(fields)
     candidate.set_password(password)
     try:
         with transaction.atomic():

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 
+from mpcommon import account_rules
 from mpcommon.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -69,15 +70,8 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
-AUTH_PASSWORD_VALIDATORS = [
-    {
-        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
-        "OPTIONS": {"user_attributes": ("username", "email", "display_name")},
-    },
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
+# The experience API checks the same rules (mpcommon.account_rules) before calling us.
+AUTH_PASSWORD_VALIDATORS = account_rules.PASSWORD_VALIDATORS
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -91,6 +91,42 @@ class UserCreateApiTest:
         assert field in body["fields"]
         assert User.objects.count() == 0
 
+    def test_every_invalid_field_reported_at_once(self, api_client):
+        # Regression: the username/email checks failed first and hid the password rules.
+        response = signup(api_client, username="bad name<>", email="nope", password="123")
+        assert response.status_code == 400
+        fields = response.json()["fields"]
+        assert set(fields) == {"username", "email", "password"}
+        assert fields["password"] == [
+            "This password is too short. It must contain at least 8 characters.",
+            "This password is too common.",
+            "This password is entirely numeric.",
+        ]
+        assert User.objects.count() == 0
+
+    def test_username_taken_reported_with_other_field_errors(self, api_client):
+        baker.make(User, username="carol")
+        response = signup(api_client, email="nope", password="password")
+        assert response.status_code == 400
+        fields = response.json()["fields"]
+        assert fields["username"] == ["A user with that username already exists."]
+        assert set(fields) == {"username", "email", "password"}
+        assert User.objects.count() == 1
+
+    def test_password_like_the_display_name_refused_even_with_a_bad_email(self, api_client):
+        response = signup(
+            api_client, email=42, display_name="Carol Danvers", password="caroldanvers"
+        )
+        assert response.status_code == 400
+        fields = response.json()["fields"]
+        assert fields["password"] == ["The password is too similar to the display name."]
+        assert set(fields) == {"email", "password"}
+
+    def test_non_object_body_is_400_non_field_error(self, api_client):
+        response = api_client.post("/api/v1/users", ["carol"], format="json")
+        assert response.status_code == 400
+        assert set(response.json()["fields"]) == {"non_field_errors"}
+
     def test_unicode_username_and_sql_looking_display_name_stored_verbatim(self, api_client):
         response = signup(api_client, username="Zoë_Ünal", display_name="Robert'); DROP TABLE--")
         assert response.status_code == 201
