@@ -70,6 +70,69 @@ class SignupTest:
         }
         assert len(calls_to(models, "POST", "/authenticators")) == 0
 
+    def test_signup_every_invalid_field_reported_at_once_without_remote_call(self, api, models):
+        # Regression: the email check here hid the username and password rules.
+        response = api.post(
+            "/api/v1/auth/signup",
+            {"username": "bad name<>", "email": "nope", "password": "123"},
+            format="json",
+        )
+        assert response.status_code == 400
+        fields = response.json()["fields"]
+        assert set(fields) == {"username", "email", "password"}
+        assert fields["password"][0].startswith("This password is too short.")
+        assert len(models.calls) == 0
+
+    def test_signup_password_like_the_username_refused_here(self, api, models):
+        response = api.post(
+            "/api/v1/auth/signup",
+            {"username": "adalovelace", "email": "a@example.com", "password": "adalovelace1"},
+            format="json",
+        )
+        assert response.status_code == 400
+        assert response.json()["fields"] == {
+            "password": ["The password is too similar to the username."]
+        }
+        assert len(models.calls) == 0
+
+    def test_signup_passes_every_models_api_field_through(self, api, models):
+        fields = {
+            "username": ["A user with that username already exists."],
+            "password": ["This password is too similar to the email."],
+        }
+        models.add(
+            responses.POST,
+            MODELS + "/users",
+            status=400,
+            json={"error": "validation_failed", "detail": "Invalid input.", "fields": fields},
+        )
+        response = api.post(
+            "/api/v1/auth/signup",
+            {"username": "ada", "email": "ada@example.com", "password": "s3cret-Pass"},
+            format="json",
+        )
+        assert response.status_code == 400
+        assert response.json()["fields"] == fields
+
+    @pytest.mark.parametrize(
+        ("overrides", "fields"),
+        [
+            ({"username": 12345}, {"username": ["Must be a string."]}),
+            ({"username": ["ada"]}, {"username": ["Must be a string."]}),
+            ({"email": 42}, {"email": ["Enter a valid email address."]}),
+            ({"password": 123456789}, {"password": ["Must be a string."]}),
+            ({"password": True}, {"password": ["Must be a string."]}),
+            ({"display_name": {"x": 1}}, {"display_name": ["Must be a string."]}),
+        ],
+    )
+    def test_signup_non_string_values_are_400_not_coerced(self, api, models, overrides, fields):
+        # Regression: DRF's CharField turned the number 12345 into the username "12345".
+        body = {"username": "ada", "email": "ada@example.com", "password": "s3cret-Pass"}
+        response = api.post("/api/v1/auth/signup", {**body, **overrides}, format="json")
+        assert response.status_code == 400
+        assert response.json()["fields"] == fields
+        assert len(models.calls) == 0
+
     def test_signup_models_api_down_is_503(self, api, models):
         models.add(responses.POST, MODELS + "/users", body=requests.ConnectionError())
         response = api.post(
@@ -119,6 +182,21 @@ class LoginTest:
         response = api.post("/api/v1/auth/login", {"username": "ada"}, format="json")
         assert response.status_code == 400
         assert "password" in response.json()["fields"]
+
+    @pytest.mark.parametrize(
+        ("body", "field"),
+        [
+            ({"username": 12345, "password": "pw"}, "username"),
+            ({"username": "ada", "password": 12345}, "password"),
+            ({"username": None, "password": "pw"}, "username"),
+            ({"username": "ada", "password": ["pw"]}, "password"),
+        ],
+    )
+    def test_login_non_string_values_are_400_not_coerced(self, api, models, body, field):
+        response = api.post("/api/v1/auth/login", body, format="json")
+        assert response.status_code == 400
+        assert set(response.json()["fields"]) == {field}
+        assert len(models.calls) == 0
 
     def test_login_get_is_405_json(self, api):
         response = api.get("/api/v1/auth/login")
