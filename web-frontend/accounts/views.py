@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.contrib import messages
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -83,11 +83,22 @@ def logout(request):
     return response
 
 
+# experience-api refuses deeper profile pages (a 400).
+MAX_PROFILE_PAGE = 10_000
+
+
+def _profile_page(raw: str | None) -> int:
+    """The ``page`` query value as a page number. Like the search page does, a value that
+    is not a whole number from 1 to MAX_PROFILE_PAGE is ignored: page 1 is shown (the
+    search page also names the error next to its filters; a profile has no form)."""
+    try:
+        page = int(raw or "1")
+    except ValueError:
+        return 1
+    return page if 1 <= page <= MAX_PROFILE_PAGE else 1
+
+
 @require_safe
 def profile(request, user_id: int):
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError as exc:
-        raise Http404("bad page") from exc
-    data = request.api.user_profile(user_id, page=page)
+    data = request.api.user_profile(user_id, page=_profile_page(request.GET.get("page")))
     return render(request, "accounts/profile.html", {"profile": data, "person": data["user"]})

@@ -330,8 +330,33 @@ class ProfileTest:
 
         assert client.get("/users/404/").status_code == 404
 
-    def test_bad_page_param_gives_404(self, client, api):
-        assert client.get("/users/9/?page=abc").status_code == 404
+    @pytest.mark.parametrize("page", ["abc", "0", "-3", "2.5", "", "10001", "9" * 30])
+    def test_bad_page_param_shows_page_1(self, client, api, page):
+        # Like the search page: a page that is not 1..10,000 is ignored, never a 404/500.
+        api.get("users/9", self.profile())
+
+        response = client.get("/users/9/", {"page": page})
+
+        assert response.status_code == 200
+        assert "page=1" in api.calls_to("GET", "users/9")[0].request.url
+
+    def test_page_past_the_end_says_so_and_links_back(self, client, api):
+        # Regression: "Listings (8)" next to "has not listed anything yet".
+        api.get("users/9", self.profile(listings=[], total=8, page=999, pages=1))
+
+        html = client.get("/users/9/?page=999").content.decode()
+
+        assert "has not listed anything yet" not in html
+        assert "No more listings on page 999" in html
+        assert '<a class="btn btn-outline-primary" href="?">Back to page 1</a>' in html
+
+    def test_page_past_the_end_of_several_links_to_the_last_page(self, client, api):
+        api.get("users/9", self.profile(listings=[], total=45, page=7, pages=3))
+
+        html = client.get("/users/9/?page=7").content.decode()
+
+        assert 'href="?page=3">Go to the last page (3)</a>' in html
+        assert "has not listed anything yet" not in html
 
     def test_no_listings_shows_empty_message(self, client, api):
         api.get("users/9", self.profile(listings=[], total=0, pages=0))

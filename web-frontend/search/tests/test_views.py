@@ -193,6 +193,26 @@ class SearchPageTest:
         assert response.status_code == 200
         assert "All listings" in response.content.decode()
 
+    def test_page_past_the_end_says_so_and_links_back(self, client, api):
+        # Regression: "2 listings" above "No listings match".
+        api.get("search", search_body(results=[], page=2, pages=1))
+
+        html = client.get("/search/?q=lamp&page=2").content.decode()
+
+        assert "No listings match" not in html
+        assert "2 listings" in html
+        assert "No more results on page 2" in html
+        assert 'href="?q=lamp">Back to page 1</a>' in html
+
+    def test_page_past_the_end_of_several_links_to_the_last_page(self, client, api):
+        api.get("search", search_body(results=[], total=95, page=9, pages=5))
+
+        html = client.get("/search/?q=lamp&sort=newest&page=9").content.decode()
+
+        assert 'href="?q=lamp&amp;sort=newest&amp;page=5">Go to the last page (5)</a>' in html
+        assert 'href="?q=lamp&amp;sort=newest">Back to page 1</a>' in html
+        assert "No listings match" not in html
+
     def test_page_beyond_cap_shown_and_not_sent(self, client, api):
         api.get("search", search_body())
 
