@@ -22,17 +22,29 @@ logger = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 100
 
+# 4xx answers that say the request itself is refused (a malformed body, one too large):
+# sending it again unchanged cannot succeed. Every other error answer is transient
+# (``is_transient``): 401/403 mean our service token is wrong or being rotated, 404/405/
+# 415 a models-api older than us mid-deploy, 408/429 a busy server. Those are fixed by
+# time or by an operator, so workers retry with backoff and hold their Kafka offsets
+# instead of dropping the batch.
+PERMANENT_STATUSES = frozenset({400, 413, 422})
+
 
 class ModelsApiError(Exception):
-    """models-api answered with an error that retrying will not fix (4xx)."""
+    """models-api answered 4xx; permanent only for PERMANENT_STATUSES (``is_transient``)."""
 
     def __init__(self, status: int, body: str):
         super().__init__(f"models-api answered {status}: {body[:300]}")
         self.status = status
 
+    @property
+    def permanent(self) -> bool:
+        return self.status in PERMANENT_STATUSES
+
 
 class ModelsApiUnavailable(Exception):
-    """models-api could not be reached or answered 5xx (transient)."""
+    """models-api could not be reached, or answered 5xx or non-JSON (transient)."""
 
 
 class ModelsApiClient:
@@ -92,7 +104,15 @@ class ModelsApiClient:
         if response.status_code >= 500:
             raise ModelsApiUnavailable(f"{method} {path}: HTTP {response.status_code}")
         if response.status_code >= 400:
-            raise ModelsApiError(response.status_code, response.text)
+            error = ModelsApiError(response.status_code, response.text)
+            if not error.permanent:
+                # Callers retry it, but a person (or time) has to fix it: an error, each time.
+                hint = "check SERVICE_TOKEN" if response.status_code in (401, 403) else ""
+                logger.error(
+                    "models-api refused the call (transient: retried by the caller)",
+                    extra={"method": method, "path": path, "status": error.status, "hint": hint},
+                )
+            raise error
         if response.status_code == 204 or not response.content:
             return {}
         try:
@@ -145,4 +165,8 @@ class ModelsApiClient:
 
 
 def is_transient(exc: BaseException) -> bool:
+    """Whether retrying the call later can succeed: unreachable, 5xx, and every 4xx but
+    PERMANENT_STATUSES."""
+    if isinstance(exc, ModelsApiError):
+        return not exc.permanent
     return isinstance(exc, ModelsApiUnavailable)

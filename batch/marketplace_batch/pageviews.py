@@ -257,10 +257,18 @@ class PageViewCounter(ConsumerWorker):
                 "fold views into models-api",
             )
         except ModelsApiError as exc:
-            # A refusal (4xx) will not change on retry; the views stay in the access log.
+            # Only a permanent refusal gets here (400/413/422: this batch is malformed and
+            # resending it cannot help); a 401/403/429/5xx/unreachable models-api is
+            # retried above and the offsets stay uncommitted. The views stay in the
+            # access log either way.
             logger.error(
-                "models-api refused a view batch; skipped",
-                extra={"batch_id": batch.batch_id, "error": str(exc)},
+                "models-api refused a view batch as malformed; skipped",
+                extra={
+                    "batch_id": batch.batch_id,
+                    "status": exc.status,
+                    "views": sum(batch.increments.values()),
+                    "error": str(exc),
+                },
             )
             result = {}
         for key, (_, last) in batch.ranges.items():

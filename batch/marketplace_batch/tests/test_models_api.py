@@ -3,7 +3,12 @@ import json
 import pytest
 import responses
 
-from marketplace_batch.models_api import ModelsApiClient, ModelsApiError, ModelsApiUnavailable
+from marketplace_batch.models_api import (
+    ModelsApiClient,
+    ModelsApiError,
+    ModelsApiUnavailable,
+    is_transient,
+)
 from marketplace_batch.settings import ImproperlyConfigured
 
 BASE = "http://models.test/api/v1"
@@ -49,6 +54,28 @@ class ModelsApiClientTest:
             client().replace_recommendations({1: [2]})
         assert excinfo.value.status == 400
         assert len(responses.calls) == 1
+
+    @pytest.mark.parametrize("status", [401, 403, 404, 408, 429])
+    @responses.activate
+    def test_refusals_fixed_by_time_or_an_operator_are_transient_and_logged(self, status, caplog):
+        responses.post(f"{BASE}/listings/views", status=status, json={"error": "x"})
+        with pytest.raises(ModelsApiError) as excinfo:
+            client().add_views({1: 1}, batch_id="b")
+        assert excinfo.value.status == status
+        assert is_transient(excinfo.value)
+        assert [r.levelname for r in caplog.records] == ["ERROR"]
+
+    @pytest.mark.parametrize("status", [400, 413, 422])
+    @responses.activate
+    def test_malformed_request_refusals_are_permanent(self, status):
+        responses.post(f"{BASE}/listings/views", status=status, json={"error": "x"})
+        with pytest.raises(ModelsApiError) as excinfo:
+            client().add_views({1: 1}, batch_id="b")
+        assert not is_transient(excinfo.value)
+
+    def test_unreachable_is_transient(self):
+        assert is_transient(ModelsApiUnavailable("down"))
+        assert not is_transient(ValueError("a bug"))
 
     def test_connection_refused_is_unavailable(self):
         with pytest.raises(ModelsApiUnavailable):

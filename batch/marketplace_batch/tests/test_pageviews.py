@@ -165,6 +165,68 @@ class PageViewCounterTest:
         assert len(posts) >= 2 and posts[-1].response.status_code == 200
         assert consumer.commits == 1
 
+    @pytest.mark.parametrize("status", [401, 403, 408, 429, 500])
+    @responses.activate
+    def test_refused_fold_retried_then_folded_once_before_commit(
+        self, counter_factory, settings, status, caplog
+    ):
+        # Regression: a 401/403 (e.g. a wrong service token) skipped the batch and
+        # committed its offsets: the counts were lost.
+        responses.post(VIEWS_URL, status=status, json={"error": "nope"})
+        responses.post(VIEWS_URL, status=status, json={"error": "nope"})
+        stub_models_api({10: 2})
+        consumer = FakeConsumer(
+            [records([view_bytes(10, 1), view_bytes(10, 2)], topic="page-views")]
+        )
+        counter = counter_factory(consumer)
+
+        assert counter.run_once() == 2
+
+        posts = [json.loads(c.request.body) for c in responses.calls if c.request.method == "POST"]
+        assert posts == [{"increments": {"10": 2}, "batch_id": "page-views:0:0-1"}] * 3
+        assert consumer.commits == 1
+        assert counter.state.views_offsets == {"page-views:0": 1}
+        if status < 500:
+            assert any(r.levelname == "ERROR" for r in caplog.records)
+
+    @responses.activate
+    def test_refused_fold_holds_offsets_until_shutdown(self, counter_factory, settings):
+        consumer = FakeConsumer([records([view_bytes(10, 1)], topic="page-views")])
+        counter = counter_factory(consumer)
+        attempts = []
+
+        def refuse(request):
+            attempts.append(request)
+            if len(attempts) == 3:
+                counter.shutdown.request()  # supervisord stops us while still refused
+            return (401, {}, json.dumps({"error": "not_authenticated"}))
+
+        responses.add_callback(responses.POST, VIEWS_URL, callback=refuse)
+
+        assert counter.run_once() == 0  # abandoned, to be redelivered
+
+        assert len(attempts) == 3
+        assert consumer.commits == 0
+        assert counter.state.views_offsets == {}
+        # The written-ahead batch is re-sent with the same id after a restart.
+        assert AccessLog(settings.access_log_path).state.views_pending == {
+            "batch_id": "page-views:0:0-0",
+            "ranges": {"page-views:0": [0, 0]},
+        }
+
+    @responses.activate
+    def test_malformed_batch_refusal_logged_and_skipped(self, counter_factory, caplog):
+        responses.post(VIEWS_URL, status=400, json={"error": "validation_failed"})
+        stub_models_api({10: 1})
+        consumer = FakeConsumer([records([view_bytes(10, 1)], topic="page-views")])
+        counter = counter_factory(consumer)
+
+        assert counter.run_once() == 1
+
+        assert len([c for c in responses.calls if c.request.method == "POST"]) == 1
+        assert consumer.commits == 1
+        assert "models-api refused a view batch as malformed; skipped" in caplog.text
+
 
 @pytest.mark.search
 class SearchViewsTest:
