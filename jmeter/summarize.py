@@ -179,9 +179,9 @@ def render_text(summary: Summary) -> str:
 def render_table(summaries: list[Summary], baseline: str | None) -> str:
     base = next((s for s in summaries if s.name == baseline), summaries[0] if summaries else None)
     lines = [
-        "| run | web instances | cache | users | requests | req/s | vs baseline | p50 ms "
-        "| p95 ms | p99 ms | errors | load avg | stack disturbed by |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| run | web instances | cache | users | think ms | requests | req/s | vs baseline "
+        "| p50 ms | p95 ms | p99 ms | errors | load avg | stack disturbed by |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s in summaries:
         o = s.overall
@@ -192,7 +192,8 @@ def render_table(summaries: list[Summary], baseline: str | None) -> str:
         )
         lines.append(
             f"| {s.name} | {s.meta.get('web_instances', '-')} | {s.meta.get('cache', '-')} "
-            f"| {s.meta.get('users', '-')} | {o.samples} | {o.throughput_rps:.1f} | {ratio} "
+            f"| {s.meta.get('users', '-')} | {s.meta.get('think_ms', '-')} | {o.samples} "
+            f"| {o.throughput_rps:.1f} | {ratio} "
             f"| {o.p50_ms:.0f} | {o.p95_ms:.0f} | {o.p99_ms:.0f} | {o.error_pct:.2f} % "
             f"| {s.meta.get('load_avg_1min', '-')} | {s.meta.get('disturbed_by', '-')} |"
         )
