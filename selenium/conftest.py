@@ -51,6 +51,13 @@ class Account:
     password: str
 
 
+def pytest_sessionstart(session):
+    # Artifacts describe the latest run only: stale screenshots would mislead.
+    for stale in ARTIFACTS.glob("*"):
+        if stale.suffix in (".png", ".html", ".txt"):
+            stale.unlink()
+
+
 def pytest_collection_modifyitems(items):
     # Every journey drives the live site: mark them so `-m integration` selects them too.
     for item in items:
