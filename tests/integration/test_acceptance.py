@@ -7,8 +7,9 @@ errors, bad input, escaping, search parameter abuse, headers, secrets in respons
 logs. The one exception to "through HAProxy" is the check that models-api refuses calls
 without the service token (and the cleanup, which withdraws what this module listed).
 
-Known defects are pinned as strict xfails (see the ``KnownDefectsTest`` reasons): when a
-fix lands, the test XPASSes and fails, so the mark must be removed with the fix.
+Known defects are pinned as strict xfails in ``KnownDefectsTest`` (the reason names the
+defect): when a fix lands, the test XPASSes and fails, so the mark must be removed with
+the fix; the test then stays there as the regression test of that fix.
 
 Auth POSTs are rate limited per client address by HAProxy; this module talks from its own
 loopback address (127.0.0.x, x random), so it neither eats nor suffers from the bucket of
@@ -1117,11 +1118,6 @@ class KnownDefectsTest:
             door.forget_attempts()
         assert statuses[-3:] == [429, 429, 429], statuses
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="experience-api config/errors.py handler400: a body over "
-        "DATA_UPLOAD_MAX_MEMORY_SIZE is 400 malformed_request instead of 413 payload_too_large",
-    )
     def test_oversized_body_is_413(self, door, seller):
         body = json.dumps({**VALID_LISTING, "description": "x" * 3_000_000})
         response = door.post(
@@ -1132,11 +1128,6 @@ class KnownDefectsTest:
         assert response.status_code == 413
         assert response.json()["error"] == "payload_too_large"
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="experience-api: deeply nested JSON raises RecursionError in DRF's JSONParser "
-        "and answers 500 internal_error (models-api answers 400)",
-    )
     def test_deeply_nested_json_is_400(self, door):
         response = door.post(
             "/api/v1/auth/login", data="[" * 100_000, headers={"Content-Type": "application/json"}
@@ -1149,11 +1140,6 @@ class KnownDefectsTest:
         assert response.status_code >= 400
         assert response.headers["Content-Type"].startswith("application/json"), response.text
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="experience-api: responses carrying an authenticator (signup/login) or the "
-        "user's email (/me) have no Cache-Control: no-store",
-    )
     def test_credential_responses_are_not_cacheable(self, door, seller):
         response = door.get("/api/v1/me", headers=bearer(seller["token"]))
         assert "no-store" in response.headers.get("Cache-Control", "")
@@ -1172,11 +1158,6 @@ class KnownDefectsTest:
         assert response.headers.get("X-Request-ID")
         assert response.headers.get("X-Content-Type-Options") == "nosniff"
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="experience-api/models-api: signup validates in stages and reports only the "
-        "first failing fields (username, then email, then password)",
-    )
     def test_signup_reports_every_invalid_field_at_once(self, door):
         response = door.post(
             "/api/v1/auth/signup",
@@ -1185,22 +1166,20 @@ class KnownDefectsTest:
         assert response.status_code == 400
         assert {"username", "email", "password"} <= set(response.json()["fields"])
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="web-frontend search page: past the last page it says 'No listings match' "
-        "while the header counts the matches",
-    )
+    def test_signup_number_as_username_is_400_not_coerced(self, door):
+        response = door.post(
+            "/api/v1/auth/signup",
+            json={"username": 12345, "email": "n@example.com", "password": "Long-enough-9x"},
+        )
+        assert response.status_code == 400
+        assert set(response.json()["fields"]) == {"username"}
+
     def test_search_page_past_the_end_does_not_claim_no_match(self, door, xss_listings):
         # Two listings match: page 2 is past the end.
         response = door.get("/search/", params={"q": xss_listings["word"], "page": "2"})
         assert response.status_code == 200
         assert "No listings match" not in main_text(response.text)
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="web-frontend profile: past the last page it says the member 'has not "
-        "listed anything yet' next to 'Listings (N)'",
-    )
     def test_profile_page_past_the_end_does_not_claim_no_listings(self, door):
         response = door.get("/users/1/", params={"page": "999"})
         assert response.status_code in (200, 404)
