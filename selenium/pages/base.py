@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -12,6 +13,28 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 # Pages render in well under a second; 15 s only absorbs a slow first request (cold cache).
 DEFAULT_TIMEOUT = 15
+
+
+def _document_replaced(old_document: WebElement):
+    """Like EC.staleness_of, also when Chromium reports the swap mid-navigation.
+
+    While one document replaces another, chromedriver can answer a call on the old
+    ``<html>`` with a plain WebDriverException ("Node with given id does not belong to
+    the document") instead of StaleElementReferenceException: both mean it is gone.
+    """
+
+    def replaced(_driver) -> bool:
+        try:
+            old_document.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc) or "No node with given id" in str(exc):
+                return True
+            raise
+        return False
+
+    return replaced
 
 
 class BasePage:
@@ -41,7 +64,7 @@ class BasePage:
         """Click a submit button and wait until the browser has left the current document."""
         old_document = self.driver.find_element(By.TAG_NAME, "html")
         button.click()
-        self.wait().until(EC.staleness_of(old_document))
+        self.wait().until(_document_replaced(old_document), "the page did not change")
 
     # ------------------------------------------------------------ reading
     @property
