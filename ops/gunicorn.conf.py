@@ -21,3 +21,7 @@ control_socket_disable = True
 # Long search queries arrive in the URL; the services validate their length and answer
 # JSON/HTML errors themselves rather than gunicorn's bare 414 page.
 limit_request_line = 8190
+# If a master dies hard (SIGKILL), its orphaned workers keep the listening socket for
+# a second or two; SO_REUSEPORT lets the replacement master bind at once instead of
+# failing and waiting for supervisord's next retry.
+reuse_port = True

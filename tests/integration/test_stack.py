@@ -137,6 +137,13 @@ class FailoverTest:
     def test_killed_web_instance_is_marked_down_and_requests_keep_succeeding(
         self, public_url, stats_url
     ):
+        wait_until(
+            lambda: all(
+                haproxy_stats(stats_url)[("web", w)]["status"] == "UP" for w in ("web1", "web2")
+            ),
+            30,
+            message="both web instances UP before the drill",
+        )
         before = haproxy_stats(stats_url)[("web", "web1")]
         old_pid = program_pid("apps:web1")
         failures: list[str] = []
@@ -160,7 +167,9 @@ class FailoverTest:
             thread.start()
         try:
             time.sleep(0.5)
-            os.kill(old_pid, signal.SIGKILL)
+            # The whole instance: gunicorn's master and its workers (supervisord starts
+            # each program in its own process group).
+            os.killpg(old_pid, signal.SIGKILL)
             wait_until(
                 lambda: (
                     int(haproxy_stats(stats_url)[("web", "web1")]["chkdown"])
