@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 
 from caching import cache as page_cache
 from mpcommon.events import InvalidEvent, decode
@@ -24,7 +26,53 @@ def listing_ids_to_invalidate(topic: str, raw_values: list[bytes | None]) -> set
 
 
 def invalidate_listings(listing_ids: set[int]) -> None:
-    """Drop the detail pages of ``listing_ids`` and the home page (once per batch)."""
+    """Drop the detail pages of ``listing_ids``, the home page and every cached search
+    (once per batch)."""
     if not listing_ids:
         return
-    page_cache.invalidate(*(page_cache.listing_namespace(i) for i in listing_ids), page_cache.HOME)
+    page_cache.invalidate(
+        *(page_cache.listing_namespace(i) for i in listing_ids), page_cache.HOME, page_cache.SEARCH
+    )
+
+
+class DelayedSearchInvalidation:
+    """Drops every cached search once more ``delay`` seconds after a batch of events.
+
+    The indexer consumes the same events as the invalidator, so the first invalidation
+    usually comes before the engine can find the change; a search cached in between
+    would hide it for a whole ``SEARCH_CACHE_SECONDS``. The second one, after the
+    indexing delay, bounds that window to about ``delay``. Under a steady stream of
+    events it fires every ``delay`` seconds, and always at least ``delay`` after the
+    latest batch.
+    """
+
+    def __init__(self, delay: float, clock: Callable[[], float] = time.monotonic):
+        self.delay = delay
+        self._clock = clock
+        self._due_at: float | None = None
+        self._latest_batch_at: float | None = None
+
+    def batch_seen(self) -> None:
+        """Record a batch that was just invalidated."""
+        if self.delay <= 0:
+            return
+        now = self._clock()
+        self._latest_batch_at = now
+        if self._due_at is None:
+            self._due_at = now + self.delay
+
+    def seconds_until_due(self) -> float | None:
+        """How long until the next invalidation is due (None: nothing pending)."""
+        if self._due_at is None:
+            return None
+        return max(0.0, self._due_at - self._clock())
+
+    def run_if_due(self) -> bool:
+        """Invalidate cached searches if it is time; True when it did."""
+        if self._due_at is None or self._clock() < self._due_at:
+            return False
+        page_cache.invalidate(page_cache.SEARCH)
+        follow_up = self._latest_batch_at + self.delay
+        # A batch that arrived after this one was scheduled gets its own, later run.
+        self._due_at = follow_up if follow_up > self._due_at else None
+        return True

@@ -102,6 +102,14 @@ ELASTICSEARCH_URL = env("ELASTICSEARCH_URL", default="http://127.0.0.1:9200")
 SEARCH_TIMEOUT = env.float("SEARCH_TIMEOUT", default=2.0)
 SEARCH_PAGE_SIZE = 20
 SEARCH_MAX_PAGE = env.int("SEARCH_MAX_PAGE", default=50)
+# Results pages are cached briefly (search/selectors.py): listing events invalidate
+# them, view counts (the "hot" order) are at most SEARCH_CACHE_SECONDS old. Past that an
+# entry is served stale only while one worker refreshes it, or when the engine fails.
+SEARCH_CACHE_SECONDS = env.float("SEARCH_CACHE_SECONDS", default=10.0)
+SEARCH_CACHE_STALE_SECONDS = env.float("SEARCH_CACHE_STALE_SECONDS", default=20.0)
+# The invalidator drops cached searches on a listing event and again this long after,
+# when the indexer (consuming the same event) has made the change searchable; 0: once.
+SEARCH_CACHE_REINVALIDATE_SECONDS = env.float("SEARCH_CACHE_REINVALIDATE_SECONDS", default=2.0)
 
 # --- Kafka (page views) ---------------------------------------------------------------
 # Bootstrap servers and api_version come from mpcommon.kafka_config (KAFKA_* variables).

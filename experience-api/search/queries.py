@@ -11,9 +11,11 @@ escaped HTML with only ``<mark>`` tags.
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from mpcommon.listing_rules import price_string
@@ -55,6 +57,42 @@ class SearchParams:
             "sort": self.sort,
             "page": self.page,
         }
+
+
+def normalise_words(q: str) -> str:
+    """``q`` lowercased with runs of whitespace collapsed to one space, trimmed.
+
+    The index's text analysis lowercases and splits on whitespace, so the engine
+    answers "Brass  LAMP" exactly like "brass lamp".
+    """
+    return " ".join(q.split()).lower()
+
+
+def normalised(params: SearchParams) -> SearchParams:
+    """The canonical form of ``params``: what is sent to the engine and cached."""
+    return replace(params, q=normalise_words(params.q))
+
+
+def cache_variant(params: SearchParams) -> str:
+    """A short, stable cache key part naming the results page ``params`` asks for.
+
+    Requests that differ only in letter case or whitespace of ``q``, or in how a price
+    is written ("10" / "10.0" / "10.00"), share one entry; anything that changes the
+    results (words, filters, sort, page, page size) gets its own. Hashed so that any
+    query text makes a short key of safe characters.
+    """
+    canonical = normalised(params)
+    identity = {
+        "q": canonical.q,
+        "category": canonical.category or None,
+        "min_price": None if canonical.min_price is None else price_string(canonical.min_price),
+        "max_price": None if canonical.max_price is None else price_string(canonical.max_price),
+        "sort": canonical.sort,
+        "page": canonical.page,
+        "page_size": canonical.page_size,
+    }
+    text = json.dumps(identity, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()[:32]
 
 
 def text_query(q: str) -> dict:

@@ -2,45 +2,9 @@ import time
 
 import pytest
 
-from clients import search as search_client
 from clients.search import SearchUnavailable
-from search.tests.test_queries import a_hit
 
 URL = "/api/v1/search"
-
-
-@pytest.fixture
-def engine(monkeypatch):
-    """The search engine stubbed at the client module; records the request bodies."""
-
-    class Engine:
-        bodies: list = []
-        response = {
-            "hits": {"total": {"value": 1, "relation": "eq"}, "hits": [a_hit()]},
-            "aggregations": {
-                "category": {
-                    "buckets": [
-                        {
-                            "key": "home",
-                            "doc_count": 1,
-                            "name": {"buckets": [{"key": "Home & Garden"}]},
-                        }
-                    ]
-                }
-            },
-        }
-        error = None
-
-        def search(self, body):
-            self.bodies.append(body)
-            if self.error:
-                raise self.error
-            return self.response
-
-    fake = Engine()
-    fake.bodies = []
-    monkeypatch.setattr(search_client, "search_listings", fake.search)
-    return fake
 
 
 class SearchEndpointTest:

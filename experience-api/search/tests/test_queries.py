@@ -7,7 +7,10 @@ from search.queries import (
     MARK_OPEN,
     SearchParams,
     build_search_body,
+    cache_variant,
     category_facets,
+    normalise_words,
+    normalised,
     render_highlight,
     result_card,
     search_response,
@@ -177,3 +180,48 @@ class ResultShapingTest:
         assert response["pages"] == 50
         assert response["query"]["q"] == "lamp"
         assert response["facets"] == {"category": []}
+
+
+class CacheVariantTest:
+    def test_words_are_lowercased_and_whitespace_collapsed(self):
+        assert normalise_words("  Brass\t LAMP \n ") == "brass lamp"
+        assert normalised(SearchParams(q="Red  Bike", page=2)) == SearchParams(q="red bike", page=2)
+
+    @pytest.mark.parametrize("q", ["Brass Lamp", "brass lamp", " BRASS   lamp ", "brass\tlamp"])
+    def test_spellings_of_the_same_words_share_one_entry(self, q):
+        assert cache_variant(SearchParams(q=q)) == cache_variant(SearchParams(q="brass lamp"))
+
+    def test_ways_of_writing_a_price_share_one_entry(self):
+        a = SearchParams(min_price=Decimal("10"), max_price=Decimal("20.5"))
+        b = SearchParams(min_price=Decimal("10.00"), max_price=Decimal("20.50"))
+        assert cache_variant(a) == cache_variant(b)
+
+    def test_blank_category_is_no_category(self):
+        assert cache_variant(SearchParams(category="")) == cache_variant(SearchParams())
+
+    @pytest.mark.parametrize(
+        "other",
+        [
+            SearchParams(q="brass lamps"),
+            SearchParams(q="lamp brass"),
+            SearchParams(q="brass lamp", category="home"),
+            SearchParams(q="brass lamp", category="Home"),
+            SearchParams(q="brass lamp", min_price=Decimal("0")),
+            SearchParams(q="brass lamp", max_price=Decimal("10")),
+            SearchParams(q="brass lamp", sort="hot"),
+            SearchParams(q="brass lamp", page=2),
+            SearchParams(q="brass lamp", page_size=10),
+        ],
+    )
+    def test_anything_that_changes_the_results_gets_its_own_entry(self, other):
+        assert cache_variant(other) != cache_variant(SearchParams(q="brass lamp"))
+
+    def test_min_and_max_price_are_not_interchangeable(self):
+        low = SearchParams(min_price=Decimal("10"))
+        high = SearchParams(max_price=Decimal("10"))
+        assert cache_variant(low) != cache_variant(high)
+
+    def test_variant_is_a_short_hex_string_for_any_query_text(self):
+        variant = cache_variant(SearchParams(q='ünïcode 🚲 "quotes" :colons: *'))
+        assert len(variant) == 32
+        assert set(variant) <= set("0123456789abcdef")

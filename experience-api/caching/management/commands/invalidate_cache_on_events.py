@@ -1,9 +1,11 @@
 """Long-running consumer: invalidate cached pages when listings change.
 
 Subscribes to the ``listings`` topic in its own consumer group; for every batch it
-drops the detail pages of the listings concerned and the home page. Kafka down: the
-consumer keeps reconnecting (the cache TTLs bound staleness meanwhile). SIGTERM/SIGINT
-stop it cleanly after the current batch.
+drops the detail pages of the listings concerned, the home page and every cached
+search, and drops the searches once more ``SEARCH_CACHE_REINVALIDATE_SECONDS`` later
+(when the indexer has indexed the change). Kafka down: the consumer keeps reconnecting
+(the cache TTLs bound staleness meanwhile). SIGTERM/SIGINT stop it cleanly after the
+current batch.
 """
 
 from __future__ import annotations
@@ -16,13 +18,18 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from caching.invalidation import invalidate_listings, listing_ids_to_invalidate
+from caching.invalidation import (
+    DelayedSearchInvalidation,
+    invalidate_listings,
+    listing_ids_to_invalidate,
+)
 from mpcommon import kafka_config
 from mpcommon.events import TOPIC_LISTINGS
 
 logger = logging.getLogger("caching.invalidator")
 
 PAUSE_STEP_SECONDS = 0.2
+POLL_TIMEOUT_MS = 1000
 
 
 def pause(seconds: float, stopping: dict) -> None:
@@ -37,7 +44,7 @@ def pause(seconds: float, stopping: dict) -> None:
 
 
 class Command(BaseCommand):
-    help = "Invalidate cached listing/home pages on listing events from Kafka."
+    help = "Invalidate cached listing/home/search pages on listing events from Kafka."
 
     def add_arguments(self, parser):
         parser.add_argument("--group", default=settings.CACHE_INVALIDATOR_GROUP)
@@ -62,7 +69,10 @@ class Command(BaseCommand):
         consumer = None
         batches = 0
         backoff = 1.0
+        later = DelayedSearchInvalidation(settings.SEARCH_CACHE_REINVALIDATE_SECONDS)
         while not stopping["now"]:
+            if later.run_if_due():
+                logger.info("invalidated cached searches after the indexing delay")
             try:
                 if consumer is None:
                     consumer = KafkaConsumer(
@@ -79,7 +89,11 @@ class Command(BaseCommand):
                     )
                     logger.info("cache invalidator consuming", extra={"group": group})
                     backoff = 1.0
-                records = consumer.poll(timeout_ms=1000, max_records=500)
+                due_in = later.seconds_until_due()
+                timeout_ms = (
+                    POLL_TIMEOUT_MS if due_in is None else min(POLL_TIMEOUT_MS, int(due_in * 1000))
+                )
+                records = consumer.poll(timeout_ms=timeout_ms, max_records=500)
             except Exception:  # noqa: BLE001 - Kafka down: reconnect with backoff
                 logger.warning(
                     "Kafka unavailable, retrying", exc_info=True, extra={"retry_in_s": backoff}
@@ -96,6 +110,8 @@ class Command(BaseCommand):
                 continue
             ids = listing_ids_to_invalidate(TOPIC_LISTINGS, values)
             invalidate_listings(ids)
+            if ids:
+                later.batch_seen()
             logger.info(
                 "invalidated cached pages", extra={"events": len(values), "listings": len(ids)}
             )

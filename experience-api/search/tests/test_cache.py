@@ -1,0 +1,270 @@
+"""Search results caching against the real Redis (test settings: DB 15, prefix ``exp-test``)."""
+
+import threading
+import time
+
+import pytest
+from django.core.cache import cache
+from django.test import override_settings
+from django_redis import get_redis_connection
+
+from caching import cache as page_cache
+from caching.invalidation import DelayedSearchInvalidation, invalidate_listings
+from clients.search import SearchUnavailable
+from search import selectors
+from search.queries import SearchParams, cache_variant
+from search.tests.conftest import engine_response
+from search.tests.test_queries import a_hit
+
+URL = "/api/v1/search"
+
+
+@pytest.fixture(autouse=True)
+def redis_is_up():
+    try:
+        get_redis_connection("default").ping()
+    except Exception as exc:  # noqa: BLE001
+        pytest.fail(f"these tests need the real Redis at REDIS_URL/TEST_REDIS_URL: {exc}")
+
+
+def entry_key(params: SearchParams) -> str:
+    return page_cache.current_key(page_cache.SEARCH, cache_variant(params))
+
+
+def make_stale(params: SearchParams) -> None:
+    key = entry_key(params)
+    entry = cache.get(key)
+    entry["fresh_until"] = time.time() - 1
+    cache.set(key, entry, timeout=60)
+
+
+class SearchCacheTest:
+    def test_repeated_search_is_served_from_cache(self, api, engine):
+        first = api.get(URL, {"q": "lamp", "sort": "hot"})
+        second = api.get(URL, {"q": "lamp", "sort": "hot"})
+        assert first.status_code == second.status_code == 200
+        assert first.json() == second.json()
+        assert engine.calls == 1
+
+    def test_other_spelling_shares_the_entry_and_echoes_its_own_words(self, api, engine):
+        api.get(URL, {"q": "brass lamp"})
+        response = api.get(URL, {"q": "  Brass   LAMP "})
+        assert engine.calls == 1
+        assert response.json()["query"]["q"] == "Brass LAMP"
+        assert response.json()["results"][0]["id"] == 1
+
+    def test_engine_is_sent_the_normalised_words(self, api, engine):
+        api.get(URL, {"q": "Brass  LAMP"})
+        fuzzy = engine.bodies[0]["query"]["bool"]["must"][0]["bool"]["must"][0]["bool"]
+        assert fuzzy["should"][0]["multi_match"]["query"] == "brass lamp"
+
+    def test_different_filters_sort_or_page_are_separate_entries(self, api, engine):
+        for params in (
+            {"q": "lamp"},
+            {"q": "lamp", "category": "home"},
+            {"q": "lamp", "min_price": "5"},
+            {"q": "lamp", "sort": "newest"},
+            {"q": "lamp", "page": "2"},
+        ):
+            api.get(URL, params)
+        assert engine.calls == 5
+
+    def test_entry_lives_for_fresh_plus_stale_window(self, api, engine, settings):
+        api.get(URL, {"q": "lamp"})
+        ttl = cache.ttl(entry_key(SearchParams(q="lamp")))
+        window = settings.SEARCH_CACHE_SECONDS + settings.SEARCH_CACHE_STALE_SECONDS
+        assert settings.SEARCH_CACHE_SECONDS < ttl <= window
+
+    def test_fresh_entry_expires_after_search_cache_seconds(self, api, engine, settings):
+        settings.SEARCH_CACHE_SECONDS = 0.05
+        api.get(URL, {"q": "lamp"})
+        time.sleep(0.06)
+        engine.response = engine_response(a_hit(id=2))
+        assert api.get(URL, {"q": "lamp"}).json()["results"][0]["id"] == 2
+        assert engine.calls == 2
+
+
+class EmptyAndFailedSearchTest:
+    def test_search_without_results_is_not_cached(self, api, engine):
+        engine.response = engine_response()
+        assert api.get(URL, {"q": "zyxw"}).json()["total"] == 0
+        # The listing gets indexed: the very next search finds it.
+        engine.response = engine_response(a_hit(title="zyxw"))
+        assert api.get(URL, {"q": "zyxw"}).json()["total"] == 1
+        assert engine.calls == 2
+        assert cache.get(entry_key(SearchParams(q="zyxw"))) is not None
+
+    def test_page_past_the_last_is_not_cached(self, api, engine):
+        engine.response = engine_response(total=3)
+        api.get(URL, {"q": "lamp", "page": "2"})
+        api.get(URL, {"q": "lamp", "page": "2"})
+        assert engine.calls == 2
+
+    def test_engine_failure_is_503_and_not_cached(self, api, engine):
+        engine.error = SearchUnavailable()
+        assert api.get(URL, {"q": "lamp"}).status_code == 503
+        assert cache.get(entry_key(SearchParams(q="lamp"))) is None
+        engine.error = None
+        assert api.get(URL, {"q": "lamp"}).status_code == 200
+        assert engine.calls == 2
+
+    def test_engine_failure_releases_the_lock(self, api, engine):
+        engine.error = SearchUnavailable()
+        api.get(URL, {"q": "lamp"})
+        assert cache.get(f"lock:{entry_key(SearchParams(q='lamp'))}") is None
+
+    def test_stale_copy_is_served_when_the_refresh_fails(self, api, engine):
+        api.get(URL, {"q": "lamp"})
+        make_stale(SearchParams(q="lamp"))
+        engine.error = SearchUnavailable()
+        response = api.get(URL, {"q": "lamp"})
+        assert response.status_code == 200
+        assert response.json()["results"][0]["id"] == 1
+        assert engine.calls == 2
+
+
+class ConcurrentSearchTest:
+    def test_identical_concurrent_searches_make_one_engine_query(self, engine):
+        engine.delay = 0.2
+        results = []
+
+        def search():
+            results.append(selectors.search_listings(SearchParams(q="lamp")))
+
+        threads = [threading.Thread(target=search) for _ in range(10)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert engine.calls == 1
+        assert len(results) == 10
+        assert all(result == results[0] for result in results)
+
+    def test_waiters_wait_for_a_search_slower_than_the_generic_lock_wait(self, engine, settings):
+        settings.CACHE_LOCK_WAIT_SECONDS = 0.05  # home/detail would give up here
+        engine.delay = 0.2
+        threads = [
+            threading.Thread(target=selectors.search_listings, args=(SearchParams(q="lamp"),))
+            for _ in range(4)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert engine.calls == 1
+
+
+class SearchInvalidationTest:
+    def test_listing_event_batch_drops_every_cached_search(self, api, engine):
+        api.get(URL, {"q": "lamp"})
+        api.get(URL, {"q": "chair", "sort": "hot"})
+        invalidate_listings({42})
+        api.get(URL, {"q": "lamp"})
+        api.get(URL, {"q": "chair", "sort": "hot"})
+        assert engine.calls == 4
+
+    def test_creating_a_listing_does_not_drop_searches_before_it_is_indexed(self, api, engine):
+        api.get(URL, {"q": "lamp"})
+        page_cache.invalidate_listing(42)
+        api.get(URL, {"q": "lamp"})
+        assert engine.calls == 1
+
+    def test_delayed_invalidation_drops_searches_but_not_home(self, api, engine):
+        clock = {"now": 100.0}
+        later = DelayedSearchInvalidation(2.0, clock=lambda: clock["now"])
+        home_key = page_cache.current_key(page_cache.HOME)
+        api.get(URL, {"q": "lamp"})
+        later.batch_seen()
+        clock["now"] = 101.0
+        assert later.run_if_due() is False
+        api.get(URL, {"q": "lamp"})
+        clock["now"] = 102.0
+        assert later.run_if_due() is True
+        api.get(URL, {"q": "lamp"})
+        assert engine.calls == 2
+        assert page_cache.current_key(page_cache.HOME) == home_key
+
+
+class DelayedSearchInvalidationTest:
+    def make(self, delay=2.0):
+        clock = {"now": 0.0}
+        return DelayedSearchInvalidation(delay, clock=lambda: clock["now"]), clock
+
+    def generation(self):
+        return page_cache.current_key(page_cache.SEARCH)
+
+    def test_nothing_is_due_without_a_batch(self):
+        later, _ = self.make()
+        before = self.generation()
+        assert later.seconds_until_due() is None
+        assert later.run_if_due() is False
+        assert self.generation() == before
+
+    def test_runs_once_delay_after_a_batch(self):
+        later, clock = self.make()
+        later.batch_seen()
+        clock["now"] = 0.5
+        assert later.seconds_until_due() == pytest.approx(1.5)
+        clock["now"] = 2.0
+        assert later.run_if_due() is True
+        assert later.seconds_until_due() is None
+        assert later.run_if_due() is False
+
+    def test_batch_during_the_wait_gets_its_own_later_run(self):
+        later, clock = self.make()
+        later.batch_seen()
+        clock["now"] = 1.5
+        later.batch_seen()
+        clock["now"] = 2.0
+        assert later.run_if_due() is True
+        assert later.seconds_until_due() == pytest.approx(1.5)
+        clock["now"] = 3.5
+        assert later.run_if_due() is True
+        assert later.seconds_until_due() is None
+
+    def test_steady_stream_still_runs_every_delay(self):
+        later, clock = self.make()
+        runs = 0
+        for step in range(100):  # a batch every 0.1 s for 10 s
+            clock["now"] = step / 10
+            later.batch_seen()
+            runs += later.run_if_due()
+        assert runs >= 4
+
+    def test_zero_delay_disables_it(self):
+        later, _ = self.make(delay=0)
+        later.batch_seen()
+        assert later.seconds_until_due() is None
+        assert later.run_if_due() is False
+
+
+class SearchCacheRedisDownTest:
+    def test_searches_run_uncached_and_fast_when_redis_is_unreachable(self, api, engine):
+        down = {
+            "default": {
+                "BACKEND": "django_redis.cache.RedisCache",
+                "LOCATION": "redis://127.0.0.1:1/0",
+                "OPTIONS": {
+                    "SOCKET_CONNECT_TIMEOUT": 0.2,
+                    "SOCKET_TIMEOUT": 0.2,
+                    "IGNORE_EXCEPTIONS": True,
+                },
+            }
+        }
+        with override_settings(CACHES=down):
+            started = time.monotonic()
+            for _ in range(3):
+                response = api.get(URL, {"q": "lamp"})
+                assert response.status_code == 200
+                assert response.json()["results"][0]["id"] == 1
+            invalidate_listings({1})  # the invalidator does not fail either
+            elapsed = time.monotonic() - started
+        assert engine.calls == 3
+        assert elapsed < 1.0
+
+    def test_cache_disabled_searches_every_time(self, api, engine):
+        dummy = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+        with override_settings(CACHES=dummy):
+            api.get(URL, {"q": "lamp", "min_price": "1"})
+            api.get(URL, {"q": "lamp", "min_price": "1"})
+        assert engine.calls == 2
