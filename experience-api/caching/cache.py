@@ -15,19 +15,28 @@ Stampede protection (one strategy: stale-while-revalidate behind a short lock)
     - stale entry: the first worker to win ``cache.add(lock)`` recomputes; everyone
       else serves the stale copy immediately. If the recomputation fails (models-api
       down), the stale copy is served too: a short outage does not take the page down.
+      With ``refresh_in_background`` the winner serves the stale copy as well and a
+      small per-process thread pool recomputes (no request waits for a refresh; when
+      the pool is full the refresh is left to a later request).
     - no entry (cold or just invalidated): the lock winner computes; the others poll
-      for up to ``CACHE_LOCK_WAIT_SECONDS`` (or the caller's wait) and take its result,
-      or compute themselves if the lock disappeared without a result (winner failed, its
-      value was not cacheable, or Redis is down).
+      for up to ``CACHE_LOCK_WAIT_SECONDS`` (or the caller's wait) and take its result:
+      the stored entry or, for a value that may not be stored (``cacheable`` false), a
+      hand-off kept a few seconds under the lock holder's token, which only requests
+      that waited for that very computation read. They compute themselves if the lock
+      disappeared without a result (winner failed, or Redis is down).
 Redis down (``IGNORE_EXCEPTIONS``): every read misses, no lock is ever seen, pages are
 computed uncached; the site keeps working.
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
+import threading
 import time
+import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from django.conf import settings
@@ -37,6 +46,10 @@ logger = logging.getLogger(__name__)
 
 GENERATION_TTL_SECONDS = 7 * 24 * 3600
 POLL_INTERVAL_SECONDS = 0.02
+# Long enough for every waiter (polling every POLL_INTERVAL_SECONDS) to pick it up.
+HANDOFF_SECONDS = 3
+REFRESH_WORKERS = 2
+REFRESH_QUEUE = 8
 
 HOME = "home"
 CATEGORIES = "categories"
@@ -84,6 +97,7 @@ def get_or_compute(
     variant: str | None = None,
     stale_seconds: float | None = None,
     lock_wait_seconds: float | None = None,
+    refresh_in_background: bool = False,
 ) -> Any:
     """Return the cached value of ``namespace`` (``variant``) or compute it (see module
     docstring).
@@ -92,7 +106,8 @@ def get_or_compute(
     whose recommendations failed) is returned but not stored. Exceptions from
     ``compute`` propagate (and are never stored) unless a stale copy can be served.
     ``stale_seconds`` and ``lock_wait_seconds`` default to ``CACHE_STALE_SECONDS`` and
-    ``CACHE_LOCK_WAIT_SECONDS``.
+    ``CACHE_LOCK_WAIT_SECONDS``; ``refresh_in_background`` serves a stale entry even
+    to the worker that refreshes it.
     """
     if stale_seconds is None:
         stale_seconds = settings.CACHE_STALE_SECONDS
@@ -108,7 +123,10 @@ def get_or_compute(
 
     if entry is not None:
         # Stale: exactly one worker refreshes, the others serve the stale copy.
-        if not cache.add(lock_key, 1, timeout=settings.CACHE_LOCK_SECONDS):
+        if not cache.add(lock_key, _token(), timeout=settings.CACHE_LOCK_SECONDS):
+            return entry["value"]
+        if refresh_in_background:
+            _refresh_later(key, lock_key, compute, fresh_seconds, stale_seconds)
             return entry["value"]
         try:
             return _compute_and_store(key, compute, fresh_seconds, stale_seconds)
@@ -120,7 +138,8 @@ def get_or_compute(
         finally:
             cache.delete(lock_key)
 
-    acquired = cache.add(lock_key, 1, timeout=settings.CACHE_LOCK_SECONDS)
+    token = _token()
+    acquired = cache.add(lock_key, token, timeout=settings.CACHE_LOCK_SECONDS)
     if acquired is None:
         # django-redis answers None (not False) when Redis is unreachable: no one can
         # hold the lock, so waiting would only add latency.
@@ -128,20 +147,35 @@ def get_or_compute(
         return value
     if acquired:
         try:
-            return _compute_and_store(key, compute, fresh_seconds, stale_seconds)
+            return _compute_and_store(
+                key, compute, fresh_seconds, stale_seconds, handoff_key=_handoff_key(key, token)
+            )
         finally:
             cache.delete(lock_key)
 
     # Someone else is computing this cold key: wait briefly for their result.
+    holder = cache.get(lock_key)  # None: it just finished (or Redis failed)
     deadline = time.monotonic() + lock_wait_seconds
     while time.monotonic() < deadline:
         time.sleep(POLL_INTERVAL_SECONDS)
-        found = cache.get_many([key, lock_key])
+        keys = [key, lock_key] if holder is None else [key, lock_key, _handoff_key(key, holder)]
+        found = cache.get_many(keys)
         if key in found:
             return found[key]["value"]
+        if holder is not None and keys[2] in found:
+            return found[keys[2]]["value"]
         if lock_key not in found:
             break  # the winner gave up: compute (and store) ourselves
+        holder = found[lock_key]  # a later winner may hold it now: wait for that one
     return _compute_and_store(key, compute, fresh_seconds, stale_seconds)
+
+
+def _token() -> str:
+    return uuid.uuid4().hex
+
+
+def _handoff_key(key: str, token: Any) -> str:
+    return f"handoff:{key}:{token}"
 
 
 def _compute_and_store(
@@ -149,9 +183,73 @@ def _compute_and_store(
     compute: Callable[[], tuple[Any, bool]],
     fresh_seconds: float,
     stale_seconds: float,
+    *,
+    handoff_key: str | None = None,
 ) -> Any:
     value, cacheable = compute()
     if cacheable:
         entry = {"value": value, "fresh_until": time.time() + fresh_seconds}
         cache.set(key, entry, timeout=fresh_seconds + stale_seconds)
+    elif handoff_key is not None:
+        # Not for later requests: only for those that waited for this computation.
+        cache.set(handoff_key, {"value": value}, timeout=HANDOFF_SECONDS)
     return value
+
+
+_refresh_pool: ThreadPoolExecutor | None = None
+_refresh_pool_lock = threading.Lock()
+_refresh_slots = threading.BoundedSemaphore(REFRESH_QUEUE)
+_pending_refreshes: set[Future] = set()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _refresh_pool
+    if _refresh_pool is None:
+        with _refresh_pool_lock:
+            if _refresh_pool is None:
+                _refresh_pool = ThreadPoolExecutor(
+                    max_workers=REFRESH_WORKERS, thread_name_prefix="cache-refresh"
+                )
+    return _refresh_pool
+
+
+def _refresh_later(
+    key: str,
+    lock_key: str,
+    compute: Callable[[], tuple[Any, bool]],
+    fresh_seconds: float,
+    stale_seconds: float,
+) -> None:
+    """Recompute ``key`` in the refresh pool; the lock is released when it is done."""
+    if not _refresh_slots.acquire(blocking=False):
+        # Pool saturated (the backend is slow): keep serving stale, a later request retries.
+        cache.delete(lock_key)
+        return
+
+    def refresh() -> None:
+        try:
+            _compute_and_store(key, compute, fresh_seconds, stale_seconds)
+        except Exception:
+            logger.warning(
+                "background refresh failed, stale copy kept",
+                extra={"cache_key": key},
+                exc_info=True,
+            )
+        finally:
+            cache.delete(lock_key)
+            _refresh_slots.release()
+
+    context = contextvars.copy_context()  # keeps the request ID for the logs
+    try:
+        future = _pool().submit(context.run, refresh)
+    except RuntimeError:  # interpreter shutting down
+        cache.delete(lock_key)
+        _refresh_slots.release()
+        return
+    _pending_refreshes.add(future)
+    future.add_done_callback(_pending_refreshes.discard)
+
+
+def wait_for_background_refreshes(timeout: float = 5.0) -> None:
+    """Block until the refreshes started so far are done (tests, graceful shutdown)."""
+    wait(list(_pending_refreshes), timeout=timeout)

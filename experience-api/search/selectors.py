@@ -3,7 +3,10 @@
 Results pages are cached in Redis (``caching.cache``, namespace ``search``, one
 variant per normalised query) for ``SEARCH_CACHE_SECONDS``:
 
-- identical concurrent searches collapse to one engine query (the cache lock);
+- identical concurrent searches collapse to one engine query (the cache lock; even a
+  page that is not stored is handed to the requests that waited for it);
+- a page past its fresh time is served stale while the refresh pool recomputes it, so
+  popular searches never wait for the engine;
 - a page with no results is never stored, so a listing searched by a word only it
   has shows up as soon as the engine has indexed it;
 - an engine failure is never stored (``SearchUnavailable`` propagates: 503), though a
@@ -47,6 +50,8 @@ def search_listings(params: SearchParams) -> dict:
         # Waiting for an identical search in flight beats sending the engine a copy of
         # it; it cannot take longer than the engine's timeout.
         lock_wait_seconds=settings.SEARCH_TIMEOUT,
+        # A stale page is served at once, even to the request that triggers its refresh.
+        refresh_in_background=True,
     )
     # The page may have been computed for another spelling of the same query: echo
     # this request's own words.

@@ -148,6 +148,73 @@ class StampedeTest:
         assert compute.calls == 1
 
 
+class BackgroundRefreshTest:
+    def test_winner_serves_stale_and_the_pool_stores_the_new_value(self):
+        page_cache.get_or_compute("home", Counter("old"), fresh_seconds=FRESH)
+        make_stale("home")
+        compute = Counter("new", delay=0.1)
+        started = time.monotonic()
+        value = page_cache.get_or_compute(
+            "home", compute, fresh_seconds=FRESH, refresh_in_background=True
+        )
+        assert value == "old"
+        assert time.monotonic() - started < 0.05
+        page_cache.wait_for_background_refreshes()
+        assert compute.calls == 1
+        assert page_cache.get_or_compute("home", Counter("newer"), fresh_seconds=FRESH) == "new"
+        assert cache.get(f"lock:{page_cache.current_key('home')}") is None
+
+    def test_failed_background_refresh_keeps_stale_copy_and_releases_lock(self):
+        page_cache.get_or_compute("home", Counter("old"), fresh_seconds=FRESH)
+        make_stale("home")
+        failing = Counter(error=ModelsApiUnavailable())
+        value = page_cache.get_or_compute(
+            "home", failing, fresh_seconds=FRESH, refresh_in_background=True
+        )
+        page_cache.wait_for_background_refreshes()
+        assert value == "old"
+        assert failing.calls == 1
+        assert cache.get(f"lock:{page_cache.current_key('home')}") is None
+        assert cache.get(page_cache.current_key("home"))["value"] == "old"
+
+    def test_saturated_pool_leaves_the_refresh_to_a_later_request(self, monkeypatch):
+        monkeypatch.setattr(page_cache, "_refresh_slots", threading.BoundedSemaphore(1))
+        page_cache._refresh_slots.acquire()  # the only slot is busy
+        page_cache.get_or_compute("home", Counter("old"), fresh_seconds=FRESH)
+        make_stale("home")
+        compute = Counter("new")
+        value = page_cache.get_or_compute(
+            "home", compute, fresh_seconds=FRESH, refresh_in_background=True
+        )
+        assert (value, compute.calls) == ("old", 0)
+        assert cache.get(f"lock:{page_cache.current_key('home')}") is None
+
+
+class HandoffTest:
+    def test_uncacheable_value_goes_to_concurrent_waiters_but_not_later_readers(self):
+        compute = Counter("partial", cacheable=False, delay=0.2)
+        results = []
+
+        def read():
+            results.append(page_cache.get_or_compute("listing:2", compute, fresh_seconds=FRESH))
+
+        threads = [threading.Thread(target=read) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert compute.calls == 1
+        assert results == ["partial"] * 8
+        page_cache.get_or_compute("listing:2", compute, fresh_seconds=FRESH)
+        assert compute.calls == 2
+
+    def test_handoff_of_an_earlier_computation_is_not_taken_by_a_new_waiter(self):
+        key = page_cache.current_key("home")
+        cache.set(f"handoff:{key}:old-token", {"value": "earlier"}, timeout=3)
+        cache.add(f"lock:{key}", "new-token", timeout=0.1)  # a holder that dies
+        assert page_cache.get_or_compute("home", Counter("mine"), fresh_seconds=FRESH) == "mine"
+
+
 class RedisDownTest:
     def test_pages_are_computed_uncached_and_fast_when_redis_is_unreachable(self):
         down = {

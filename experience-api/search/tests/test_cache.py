@@ -75,11 +75,25 @@ class SearchCacheTest:
         window = settings.SEARCH_CACHE_SECONDS + settings.SEARCH_CACHE_STALE_SECONDS
         assert settings.SEARCH_CACHE_SECONDS < ttl <= window
 
-    def test_fresh_entry_expires_after_search_cache_seconds(self, api, engine, settings):
+    def test_page_is_refreshed_once_search_cache_seconds_are_over(self, api, engine, settings):
         settings.SEARCH_CACHE_SECONDS = 0.05
         api.get(URL, {"q": "lamp"})
         time.sleep(0.06)
         engine.response = engine_response(a_hit(id=2))
+        api.get(URL, {"q": "lamp"})  # stale: served, refresh started
+        page_cache.wait_for_background_refreshes()
+        assert api.get(URL, {"q": "lamp"}).json()["results"][0]["id"] == 2
+        assert engine.calls == 2
+
+    def test_stale_page_is_served_at_once_and_refreshed_in_the_background(self, api, engine):
+        api.get(URL, {"q": "lamp"})
+        make_stale(SearchParams(q="lamp"))
+        engine.response = engine_response(a_hit(id=2))
+        engine.delay = 0.2
+        started = time.monotonic()
+        assert api.get(URL, {"q": "lamp"}).json()["results"][0]["id"] == 1
+        assert time.monotonic() - started < 0.15
+        page_cache.wait_for_background_refreshes()
         assert api.get(URL, {"q": "lamp"}).json()["results"][0]["id"] == 2
         assert engine.calls == 2
 
@@ -118,9 +132,11 @@ class EmptyAndFailedSearchTest:
         make_stale(SearchParams(q="lamp"))
         engine.error = SearchUnavailable()
         response = api.get(URL, {"q": "lamp"})
+        page_cache.wait_for_background_refreshes()
         assert response.status_code == 200
         assert response.json()["results"][0]["id"] == 1
         assert engine.calls == 2
+        assert api.get(URL, {"q": "lamp"}).json()["results"][0]["id"] == 1
 
 
 class ConcurrentSearchTest:
@@ -139,6 +155,24 @@ class ConcurrentSearchTest:
         assert engine.calls == 1
         assert len(results) == 10
         assert all(result == results[0] for result in results)
+
+    def test_identical_concurrent_searches_without_results_make_one_engine_query(self, engine):
+        engine.response = engine_response()
+        engine.delay = 0.2
+        results = []
+
+        def search():
+            results.append(selectors.search_listings(SearchParams(q="zyxw")))
+
+        threads = [threading.Thread(target=search) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert engine.calls == 1
+        assert [result["total"] for result in results] == [0] * 6
+        selectors.search_listings(SearchParams(q="zyxw"))  # later: asks the engine again
+        assert engine.calls == 2
 
     def test_waiters_wait_for_a_search_slower_than_the_generic_lock_wait(self, engine, settings):
         settings.CACHE_LOCK_WAIT_SECONDS = 0.05  # home/detail would give up here
