@@ -40,10 +40,10 @@ class DelayedSearchInvalidation:
 
     The indexer consumes the same events as the invalidator, so the first invalidation
     usually comes before the engine can find the change; a search cached in between
-    would hide it for a whole ``SEARCH_CACHE_SECONDS``. The second one, after the
+    would hide it for a whole ``SEARCH_CACHE_SECONDS``. Another one, after the
     indexing delay, bounds that window to about ``delay``. Under a steady stream of
     events it fires every ``delay`` seconds, and always at least ``delay`` after the
-    latest batch.
+    latest batch. The invalidator runs one per configured delay.
     """
 
     def __init__(self, delay: float, clock: Callable[[], float] = time.monotonic):

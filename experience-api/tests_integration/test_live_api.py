@@ -2,6 +2,7 @@
 
 import random
 import string
+import time
 import uuid
 
 import pytest
@@ -129,6 +130,36 @@ class CreateAndSearchTest:
         )
         assert response.status_code == 400
         assert "min_price" in response.json()["fields"]
+
+
+class SearchCacheFreshnessTest:
+    def test_cached_search_shows_a_listing_created_after_it_was_cached(
+        self, base_url, session_user
+    ):
+        """A results page is cached for SEARCH_CACHE_SECONDS (10 s), but listing events
+        drop it (on arrival and again once indexed): the new listing shows up in about
+        the indexing delay, not the TTL."""
+        token, _ = session_user
+        word = unique_word()
+        slug = categories(base_url)[0]
+        create(base_url, token, title=f"{word} first", description="One", price="5", category=slug)
+        assert wait_for(lambda: search(base_url, q=word)["total"] == 1, timeout=20)
+        search(base_url, q=word.upper())  # cached now (any spelling)
+        second = create(
+            base_url, token, title=f"{word} second", description="Two", price="6", category=slug
+        )
+        started = time.monotonic()
+        found = wait_for(
+            lambda: second["id"] in {r["id"] for r in search(base_url, q=word)["results"]},
+            timeout=20,
+        )
+        assert found, "the new listing never showed up in the cached search"
+        assert time.monotonic() - started < 6
+
+    def test_spellings_sharing_a_cached_page_each_echo_their_own_words(self, base_url):
+        first = search(base_url, q="Brass  LAMP", sort="hot")
+        second = search(base_url, q=" brass lamp ", sort="hot")
+        assert (first["query"]["q"], second["query"]["q"]) == ("Brass LAMP", "brass lamp")
 
 
 class AuthFlowTest:

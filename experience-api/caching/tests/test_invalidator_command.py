@@ -1,9 +1,17 @@
-"""The invalidator command's backoff pause honours a stop request."""
+"""The invalidator command: its backoff pause honours a stop request; its loop."""
 
+import signal
 import threading
 import time
+from types import SimpleNamespace
 
+import kafka
+import pytest
+from django.core.management import call_command
+
+from caching import cache as page_cache
 from caching.management.commands.invalidate_cache_on_events import pause
+from mpcommon.events import LISTING_CREATED, encode, listing_event
 
 
 class PauseTest:
@@ -20,3 +28,72 @@ class PauseTest:
         started = time.monotonic()
         pause(0.05, {"now": False})
         assert 0.04 <= time.monotonic() - started < 0.5
+
+
+class FakeConsumer:
+    """Hands out one batch of listing events, then empty polls until told to stop."""
+
+    def __init__(self, batch, stop_when):
+        self.batch = batch
+        self.stop_when = stop_when
+        self.timeouts: list[int] = []
+        self.closed = False
+
+    def poll(self, timeout_ms, max_records):
+        self.timeouts.append(timeout_ms)
+        if self.batch is not None:
+            batch, self.batch = self.batch, None
+            return {"listings-0": [SimpleNamespace(value=raw) for raw in batch]}
+        if self.stop_when():
+            raise KeyboardInterrupt  # not an Exception: ends handle() like a hard stop
+        time.sleep(timeout_ms / 1000)
+        return {}
+
+    def close(self, autocommit=True):
+        self.closed = True
+
+
+class InvalidatorLoopTest:
+    def test_batch_drops_searches_at_once_and_again_after_the_delay(self, monkeypatch, settings):
+        settings.SEARCH_CACHE_REINVALIDATE_SECONDS = [0.05]
+        generations = []
+
+        def record_search_generation():
+            key = page_cache.current_key(page_cache.SEARCH)
+            if not generations or generations[-1] != key:
+                generations.append(key)
+            return len(generations) >= 3  # initial, on arrival, after the delay
+
+        consumer = FakeConsumer([listing_created(5)], stop_when=record_search_generation)
+        record_search_generation()
+        monkeypatch.setattr(kafka, "KafkaConsumer", lambda *args, **kwargs: consumer)
+        handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+        started = time.monotonic()
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                call_command("invalidate_cache_on_events")
+        finally:
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
+        assert len(generations) == 3
+        assert time.monotonic() - started < 1.0
+        # While the delayed invalidation was pending, polls were shortened to meet it.
+        assert min(consumer.timeouts[1:]) < 100
+
+
+def listing_created(listing_id):
+    listing = {
+        "id": listing_id,
+        "title": "Lamp",
+        "description": "Brass",
+        "price": "19.90",
+        "category": {"slug": "home", "name": "Home"},
+        "condition": "good",
+        "status": "active",
+        "seller": {"id": 2, "username": "bo", "display_name": "Bo"},
+        "view_count": 0,
+        "created_at": "2026-11-21T07:00:00Z",
+        "updated_at": "2026-11-21T07:00:00Z",
+        "version": 1,
+    }
+    return encode(listing_event(LISTING_CREATED, listing_id, 1, listing))

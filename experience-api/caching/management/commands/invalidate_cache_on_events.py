@@ -2,7 +2,7 @@
 
 Subscribes to the ``listings`` topic in its own consumer group; for every batch it
 drops the detail pages of the listings concerned, the home page and every cached
-search, and drops the searches once more ``SEARCH_CACHE_REINVALIDATE_SECONDS`` later
+search, and drops the searches again after each of ``SEARCH_CACHE_REINVALIDATE_SECONDS``
 (when the indexer has indexed the change). Kafka down: the consumer keeps reconnecting
 (the cache TTLs bound staleness meanwhile). SIGTERM/SIGINT stop it cleanly after the
 current batch.
@@ -69,10 +69,14 @@ class Command(BaseCommand):
         consumer = None
         batches = 0
         backoff = 1.0
-        later = DelayedSearchInvalidation(settings.SEARCH_CACHE_REINVALIDATE_SECONDS)
+        later = [DelayedSearchInvalidation(d) for d in settings.SEARCH_CACHE_REINVALIDATE_SECONDS]
         while not stopping["now"]:
-            if later.run_if_due():
-                logger.info("invalidated cached searches after the indexing delay")
+            for delayed in later:
+                if delayed.run_if_due():
+                    logger.info(
+                        "invalidated cached searches after the indexing delay",
+                        extra={"delay_s": delayed.delay},
+                    )
             try:
                 if consumer is None:
                     consumer = KafkaConsumer(
@@ -89,10 +93,8 @@ class Command(BaseCommand):
                     )
                     logger.info("cache invalidator consuming", extra={"group": group})
                     backoff = 1.0
-                due_in = later.seconds_until_due()
-                timeout_ms = (
-                    POLL_TIMEOUT_MS if due_in is None else min(POLL_TIMEOUT_MS, int(due_in * 1000))
-                )
+                due = [d for d in (x.seconds_until_due() for x in later) if d is not None]
+                timeout_ms = min([POLL_TIMEOUT_MS, *(int(d * 1000) for d in due)])
                 records = consumer.poll(timeout_ms=timeout_ms, max_records=500)
             except Exception:  # noqa: BLE001 - Kafka down: reconnect with backoff
                 logger.warning(
@@ -111,7 +113,8 @@ class Command(BaseCommand):
             ids = listing_ids_to_invalidate(TOPIC_LISTINGS, values)
             invalidate_listings(ids)
             if ids:
-                later.batch_seen()
+                for delayed in later:
+                    delayed.batch_seen()
             logger.info(
                 "invalidated cached pages", extra={"events": len(values), "listings": len(ids)}
             )
