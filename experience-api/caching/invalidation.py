@@ -26,24 +26,27 @@ def listing_ids_to_invalidate(topic: str, raw_values: list[bytes | None]) -> set
 
 
 def invalidate_listings(listing_ids: set[int]) -> None:
-    """Drop the detail pages of ``listing_ids``, the home page and every cached search
-    (once per batch)."""
+    """Drop the detail pages of ``listing_ids`` and the home page (once per batch).
+
+    Cached searches are dropped by :class:`SearchInvalidation`, once the change can be
+    searched.
+    """
     if not listing_ids:
         return
-    page_cache.invalidate(
-        *(page_cache.listing_namespace(i) for i in listing_ids), page_cache.HOME, page_cache.SEARCH
-    )
+    page_cache.invalidate(*(page_cache.listing_namespace(i) for i in listing_ids), page_cache.HOME)
 
 
-class DelayedSearchInvalidation:
-    """Drops every cached search once more ``delay`` seconds after a batch of events.
+class SearchInvalidation:
+    """Drops every cached search ``delay`` seconds after a batch of listing events.
 
-    The indexer consumes the same events as the invalidator, so the first invalidation
-    usually comes before the engine can find the change; a search cached in between
-    would hide it for a whole ``SEARCH_CACHE_SECONDS``. Another one, after the
-    indexing delay, bounds that window to about ``delay``. Under a steady stream of
-    events it fires every ``delay`` seconds, and always at least ``delay`` after the
-    latest batch. The invalidator runs one per configured delay.
+    Search results come from the engine, which the indexer updates from the same events
+    as the invalidator reads, about a second later (the engine's refresh): dropping the
+    searches on arrival would only let them be cached again without the change. Dropped
+    after the indexing delay instead, a change shows up ~``delay`` after its event (the
+    TTL bounds it when indexing is slower still). Under a steady stream of events it
+    fires every ``delay`` seconds, not per batch, and always at least ``delay`` after
+    the latest batch: the rate at which writes empty the search cache is bounded. The
+    invalidator runs one per configured delay (``SEARCH_CACHE_INVALIDATION_DELAYS``).
     """
 
     def __init__(self, delay: float, clock: Callable[[], float] = time.monotonic):
@@ -53,9 +56,7 @@ class DelayedSearchInvalidation:
         self._latest_batch_at: float | None = None
 
     def batch_seen(self) -> None:
-        """Record a batch that was just invalidated."""
-        if self.delay <= 0:
-            return
+        """Record a batch of listing events that just arrived."""
         now = self._clock()
         self._latest_batch_at = now
         if self._due_at is None:

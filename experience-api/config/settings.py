@@ -107,11 +107,11 @@ SEARCH_MAX_PAGE = env.int("SEARCH_MAX_PAGE", default=50)
 # entry is served stale only while one worker refreshes it, or when the engine fails.
 SEARCH_CACHE_SECONDS = env.float("SEARCH_CACHE_SECONDS", default=10.0)
 SEARCH_CACHE_STALE_SECONDS = env.float("SEARCH_CACHE_STALE_SECONDS", default=20.0)
-# The invalidator drops cached searches on a listing event and again after each of
-# these delays (seconds), when the indexer (consuming the same event) has made the change
-# searchable: the first fits the usual indexing delay (~1.1 s), the second a slow one.
-SEARCH_CACHE_REINVALIDATE_SECONDS = env.list(
-    "SEARCH_CACHE_REINVALIDATE_SECONDS", cast=float, default=[1.5, 5.0]
+# The invalidator drops cached searches this many seconds after a listing event, when
+# the indexer (consuming the same event) has made the change searchable: the first
+# delay fits the usual indexing delay (~1.1 s), the second a slow one. 0 = at once.
+SEARCH_CACHE_INVALIDATION_DELAYS = env.list(
+    "SEARCH_CACHE_INVALIDATION_DELAYS", cast=float, default=[1.5, 5.0]
 )
 
 # --- Kafka (page views) ---------------------------------------------------------------

@@ -11,9 +11,9 @@ variant per normalised query) for ``SEARCH_CACHE_SECONDS``:
   has shows up as soon as the engine has indexed it;
 - an engine failure is never stored (``SearchUnavailable`` propagates: 503), though a
   stale copy of the page is served instead while there is one;
-- every listing event bumps the ``search`` generation (the cache invalidator), on
-  arrival and again after each of ``SEARCH_CACHE_REINVALIDATE_SECONDS`` (1.5 s, 5 s),
-  when the indexer has indexed it. View counts (the ``hot`` order, the cards' ``view_count``)
+- every listing event bumps the ``search`` generation (the cache invalidator) after
+  each of ``SEARCH_CACHE_INVALIDATION_DELAYS`` (1.5 s, 5 s), when the indexer has
+  indexed it. View counts (the ``hot`` order, the cards' ``view_count``)
   change without listing events: they are at most ``SEARCH_CACHE_SECONDS`` old.
 """
 

@@ -137,7 +137,7 @@ class SearchCacheFreshnessTest:
         self, base_url, session_user
     ):
         """A results page is cached for SEARCH_CACHE_SECONDS (10 s), but listing events
-        drop it (on arrival and again once indexed): the new listing shows up in about
+        drop it once the change is indexed: the new listing shows up in about
         the indexing delay, not the TTL."""
         token, _ = session_user
         word = unique_word()

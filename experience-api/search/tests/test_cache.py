@@ -9,7 +9,7 @@ from django.test import override_settings
 from django_redis import get_redis_connection
 
 from caching import cache as page_cache
-from caching.invalidation import DelayedSearchInvalidation, invalidate_listings
+from caching.invalidation import SearchInvalidation, invalidate_listings
 from clients.search import SearchUnavailable
 from search import selectors
 from search.queries import SearchParams, cache_variant
@@ -188,14 +188,26 @@ class ConcurrentSearchTest:
         assert engine.calls == 1
 
 
-class SearchInvalidationTest:
-    def test_listing_event_batch_drops_every_cached_search(self, api, engine):
+class SearchCacheInvalidationTest:
+    def test_search_invalidation_drops_every_cached_search(self, api, engine):
+        clock = {"now": 0.0}
+        later = SearchInvalidation(1.5, clock=lambda: clock["now"])
         api.get(URL, {"q": "lamp"})
         api.get(URL, {"q": "chair", "sort": "hot"})
-        invalidate_listings({42})
+        later.batch_seen()
+        clock["now"] = 1.5
+        assert later.run_if_due() is True
         api.get(URL, {"q": "lamp"})
         api.get(URL, {"q": "chair", "sort": "hot"})
         assert engine.calls == 4
+
+    def test_searches_are_not_dropped_on_arrival_before_the_engine_has_the_change(
+        self, api, engine
+    ):
+        api.get(URL, {"q": "lamp"})
+        invalidate_listings({42})
+        api.get(URL, {"q": "lamp"})
+        assert engine.calls == 1
 
     def test_creating_a_listing_does_not_drop_searches_before_it_is_indexed(self, api, engine):
         api.get(URL, {"q": "lamp"})
@@ -203,9 +215,9 @@ class SearchInvalidationTest:
         api.get(URL, {"q": "lamp"})
         assert engine.calls == 1
 
-    def test_delayed_invalidation_drops_searches_but_not_home(self, api, engine):
+    def test_search_invalidation_waits_its_delay_and_leaves_home_alone(self, api, engine):
         clock = {"now": 100.0}
-        later = DelayedSearchInvalidation(2.0, clock=lambda: clock["now"])
+        later = SearchInvalidation(2.0, clock=lambda: clock["now"])
         home_key = page_cache.current_key(page_cache.HOME)
         api.get(URL, {"q": "lamp"})
         later.batch_seen()
@@ -219,10 +231,10 @@ class SearchInvalidationTest:
         assert page_cache.current_key(page_cache.HOME) == home_key
 
 
-class DelayedSearchInvalidationTest:
+class SearchInvalidationTest:
     def make(self, delay=2.0):
         clock = {"now": 0.0}
-        return DelayedSearchInvalidation(delay, clock=lambda: clock["now"]), clock
+        return SearchInvalidation(delay, clock=lambda: clock["now"]), clock
 
     def generation(self):
         return page_cache.current_key(page_cache.SEARCH)
@@ -265,11 +277,13 @@ class DelayedSearchInvalidationTest:
             runs += later.run_if_due()
         assert runs >= 4
 
-    def test_zero_delay_disables_it(self):
+    def test_zero_delay_runs_at_once(self):
         later, _ = self.make(delay=0)
+        before = self.generation()
         later.batch_seen()
-        assert later.seconds_until_due() is None
-        assert later.run_if_due() is False
+        assert later.seconds_until_due() == 0
+        assert later.run_if_due() is True
+        assert self.generation() != before
 
 
 class SearchCacheRedisDownTest:

@@ -1,9 +1,9 @@
 """Long-running consumer: invalidate cached pages when listings change.
 
 Subscribes to the ``listings`` topic in its own consumer group; for every batch it
-drops the detail pages of the listings concerned, the home page and every cached
-search, and drops the searches again after each of ``SEARCH_CACHE_REINVALIDATE_SECONDS``
-(when the indexer has indexed the change). Kafka down: the consumer keeps reconnecting
+drops the detail pages of the listings concerned and the home page at once, and every
+cached search after each of ``SEARCH_CACHE_INVALIDATION_DELAYS`` (1.5 s and 5 s: when the
+indexer has indexed the change). Kafka down: the consumer keeps reconnecting
 (the cache TTLs bound staleness meanwhile). SIGTERM/SIGINT stop it cleanly after the
 current batch.
 """
@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from caching.invalidation import (
-    DelayedSearchInvalidation,
+    SearchInvalidation,
     invalidate_listings,
     listing_ids_to_invalidate,
 )
@@ -69,12 +69,13 @@ class Command(BaseCommand):
         consumer = None
         batches = 0
         backoff = 1.0
-        later = [DelayedSearchInvalidation(d) for d in settings.SEARCH_CACHE_REINVALIDATE_SECONDS]
+        delays = settings.SEARCH_CACHE_INVALIDATION_DELAYS or [0.0]
+        later = [SearchInvalidation(delay) for delay in delays]
         while not stopping["now"]:
             for delayed in later:
                 if delayed.run_if_due():
                     logger.info(
-                        "invalidated cached searches after the indexing delay",
+                        "invalidated cached searches",
                         extra={"delay_s": delayed.delay},
                     )
             try:
