@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from caching import cache as page_cache
 from clients import models_api
 from clients import search as search_client
 
@@ -60,11 +61,14 @@ def a_page(listings: list[dict], count: int | None = None) -> dict:
 
 @pytest.fixture(autouse=True)
 def isolated_state():
-    """Fresh clients and an empty cache (our key prefix only) around every test."""
+    """Fresh clients and an empty cache (our key prefix only) around every test; no
+    background cache refresh of one test outlives it (it would call the next test's
+    stubs)."""
     models_api.reset_client()
     search_client.reset_client()
     cache.delete_pattern("*")
     yield
+    page_cache.wait_for_background_refreshes()
     cache.delete_pattern("*")
 
 

@@ -147,6 +147,11 @@ def get_or_compute(
         return value
     if acquired:
         try:
+            # A winner may have stored the value (and let go of the lock) between our
+            # read and our lock: look once more before asking the backend again.
+            entry = cache.get(key)
+            if entry is not None and entry["fresh_until"] > time.time():
+                return entry["value"]
             return _compute_and_store(
                 key, compute, fresh_seconds, stale_seconds, handoff_key=_handoff_key(key, token)
             )

@@ -276,3 +276,24 @@ class EventInvalidationTest:
         for namespace, compute in (("home", home), ("listing:3", three), ("listing:9", nine)):
             page_cache.get_or_compute(namespace, compute, fresh_seconds=FRESH)
         assert (home.calls, three.calls, nine.calls) == (2, 2, 1)
+
+
+class LockRaceTest:
+    def test_lock_won_just_after_another_winner_stored_does_not_recompute(self, monkeypatch):
+        """A reader that missed, then won the lock only because the previous winner had
+        stored the value and released it, serves that value."""
+        compute = Counter("second")
+        real_add = cache.add
+
+        def add_after_the_other_winner(key, value, timeout=None):
+            if key.startswith("lock:"):
+                # The other winner finishes between our miss and our add.
+                cache.set(
+                    page_cache.current_key("home"),
+                    {"value": "first", "fresh_until": time.time() + 30},
+                )
+            return real_add(key, value, timeout=timeout)
+
+        monkeypatch.setattr(cache, "add", add_after_the_other_winner)
+        assert page_cache.get_or_compute("home", compute, fresh_seconds=FRESH) == "first"
+        assert compute.calls == 0

@@ -140,6 +140,12 @@ class EmptyAndFailedSearchTest:
 
 
 class ConcurrentSearchTest:
+    @pytest.fixture(autouse=True)
+    def patient_waiters(self, settings):
+        # Waiters wait up to SEARCH_TIMEOUT (0.5 s in the test settings): on a busy
+        # machine ten threads may need longer than that just to be scheduled.
+        settings.SEARCH_TIMEOUT = 5.0
+
     def test_identical_concurrent_searches_make_one_engine_query(self, engine):
         engine.delay = 0.2
         results = []
@@ -158,7 +164,7 @@ class ConcurrentSearchTest:
 
     def test_identical_concurrent_searches_without_results_make_one_engine_query(self, engine):
         engine.response = engine_response()
-        engine.delay = 0.2
+        engine.delay = 0.4  # every thread is waiting long before the one query ends
         results = []
 
         def search():
