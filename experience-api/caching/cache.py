@@ -17,7 +17,11 @@ Stampede protection (one strategy: stale-while-revalidate behind a short lock)
       down), the stale copy is served too: a short outage does not take the page down.
       With ``refresh_in_background`` the winner serves the stale copy as well and a
       small per-process thread pool recomputes (no request waits for a refresh; when
-      the pool is full the refresh is left to a later request).
+      the pool is full the refresh is left to a later request). For such callers a
+      key just invalidated counts as stale, not missing, while the previous
+      generation's copy lives (``gen-previous:<namespace>``): an invalidation does not
+      send every popular page to the backend at once. A refreshed value that may not
+      be stored replaces the stale copy (which is deleted).
     - no entry (cold or just invalidated): the lock winner computes; the others poll
       for up to ``CACHE_LOCK_WAIT_SECONDS`` (or the caller's wait) and take its result:
       the stored entry or, for a value that may not be stored (``cacheable`` false), a
@@ -64,20 +68,48 @@ def _generation_key(namespace: str) -> str:
     return f"gen:{namespace}"
 
 
-def current_key(namespace: str, variant: str | None = None) -> str:
-    """The key of the namespace's current generation (of one ``variant`` of it)."""
-    generation = cache.get(_generation_key(namespace)) or 0
+def _previous_generation_key(namespace: str) -> str:
+    return f"gen-previous:{namespace}"
+
+
+def _entry_key(namespace: str, generation: Any, variant: str | None) -> str:
     key = f"{namespace}:g{generation}"
     return key if variant is None else f"{key}:{variant}"
 
 
-def invalidate(*namespaces: str) -> None:
-    """Make the cached pages of ``namespaces`` unreachable (a new generation each)."""
-    # time_ns is unique enough across workers and needs no read-modify-write.
-    generation = time.time_ns()
-    cache.set_many(
-        {_generation_key(ns): generation for ns in namespaces}, timeout=GENERATION_TTL_SECONDS
+def current_key(namespace: str, variant: str | None = None) -> str:
+    """The key of the namespace's current generation (of one ``variant`` of it)."""
+    return _entry_key(namespace, cache.get(_generation_key(namespace)) or 0, variant)
+
+
+def _current_and_previous_keys(namespace: str, variant: str | None) -> tuple[str, str | None]:
+    """The entry keys of the current and (if any) the previous generation: one read."""
+    current, previous = _generation_key(namespace), _previous_generation_key(namespace)
+    found = cache.get_many([current, previous])
+    previous_generation = found.get(previous)
+    return (
+        _entry_key(namespace, found.get(current) or 0, variant),
+        None
+        if previous_generation is None
+        else _entry_key(namespace, previous_generation, variant),
     )
+
+
+def invalidate(*namespaces: str) -> None:
+    """Make the cached pages of ``namespaces`` unreachable (a new generation each).
+
+    The generation replaced is remembered as the previous one: callers that refresh in
+    the background serve its copy while they recompute (see ``get_or_compute``).
+    """
+    # time_ns is unique enough across workers; a race between two invalidations can
+    # only lose the previous-generation pointer, i.e. a fallback copy.
+    generation = time.time_ns()
+    replaced = cache.get_many([_generation_key(ns) for ns in namespaces])
+    values = {}
+    for ns in namespaces:
+        values[_generation_key(ns)] = generation
+        values[_previous_generation_key(ns)] = replaced.get(_generation_key(ns)) or 0
+    cache.set_many(values, timeout=GENERATION_TTL_SECONDS)
 
 
 def invalidate_listing(listing_id: int) -> None:
@@ -106,14 +138,19 @@ def get_or_compute(
     whose recommendations failed) is returned but not stored. Exceptions from
     ``compute`` propagate (and are never stored) unless a stale copy can be served.
     ``stale_seconds`` and ``lock_wait_seconds`` default to ``CACHE_STALE_SECONDS`` and
-    ``CACHE_LOCK_WAIT_SECONDS``; ``refresh_in_background`` serves a stale entry even
-    to the worker that refreshes it.
+    ``CACHE_LOCK_WAIT_SECONDS``.
+
+    ``refresh_in_background`` (for values that are expensive to compute but may be a
+    little late): a stale entry is served even to the worker that refreshes it, the
+    refresh pool recomputes it; after an invalidation, the previous generation's copy
+    (while it lives) is served the same way instead of a miss. A refreshed value that
+    may not be stored is taken as the current answer: the copy that was served goes.
     """
     if stale_seconds is None:
         stale_seconds = settings.CACHE_STALE_SECONDS
     if lock_wait_seconds is None:
         lock_wait_seconds = settings.CACHE_LOCK_WAIT_SECONDS
-    key = current_key(namespace, variant)
+    key, previous_key = _current_and_previous_keys(namespace, variant)
     lock_key = f"lock:{key}"
     entry = cache.get(key)
     now = time.time()
@@ -121,12 +158,18 @@ def get_or_compute(
     if entry is not None and entry["fresh_until"] > now:
         return entry["value"]
 
+    stale_key = key
+    if entry is None and refresh_in_background and previous_key is not None:
+        # Just invalidated: the previous generation's copy is this key's stale copy, so
+        # an invalidation does not turn every popular page into a miss at once.
+        entry, stale_key = cache.get(previous_key), previous_key
+
     if entry is not None:
         # Stale: exactly one worker refreshes, the others serve the stale copy.
         if not cache.add(lock_key, _token(), timeout=settings.CACHE_LOCK_SECONDS):
             return entry["value"]
         if refresh_in_background:
-            _refresh_later(key, lock_key, compute, fresh_seconds, stale_seconds)
+            _refresh_later(key, lock_key, compute, fresh_seconds, stale_seconds, stale_key)
             return entry["value"]
         try:
             return _compute_and_store(key, compute, fresh_seconds, stale_seconds)
@@ -224,8 +267,13 @@ def _refresh_later(
     compute: Callable[[], tuple[Any, bool]],
     fresh_seconds: float,
     stale_seconds: float,
+    stale_key: str,
 ) -> None:
-    """Recompute ``key`` in the refresh pool; the lock is released when it is done."""
+    """Recompute ``key`` in the refresh pool; the lock is released when it is done.
+
+    A value that may not be stored (say, a search that now finds nothing) deletes the
+    stale copy at ``stale_key``: it must not be served any longer.
+    """
     if not _refresh_slots.acquire(blocking=False):
         # Pool saturated (the backend is slow): keep serving stale, a later request retries.
         cache.delete(lock_key)
@@ -233,7 +281,12 @@ def _refresh_later(
 
     def refresh() -> None:
         try:
-            _compute_and_store(key, compute, fresh_seconds, stale_seconds)
+            value, cacheable = compute()
+            if cacheable:
+                entry = {"value": value, "fresh_until": time.time() + fresh_seconds}
+                cache.set(key, entry, timeout=fresh_seconds + stale_seconds)
+            else:
+                cache.delete(stale_key)
         except Exception:
             logger.warning(
                 "background refresh failed, stale copy kept",

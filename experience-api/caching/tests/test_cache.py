@@ -85,6 +85,18 @@ class GetOrComputeTest:
         page_cache.get_or_compute("listing:6", other, fresh_seconds=FRESH)
         assert (home.calls, other.calls) == (2, 1)
 
+    def test_invalidation_remembers_the_replaced_generation(self):
+        page_cache.get_or_compute("home", Counter("old"), fresh_seconds=FRESH)
+        old_key = page_cache.current_key("home")
+        page_cache.invalidate("home")
+        current, previous = page_cache._current_and_previous_keys("home", None)
+        assert (previous, current != old_key) == (old_key, True)
+
+    def test_foreground_callers_never_get_the_previous_generation(self):
+        page_cache.get_or_compute("home", Counter("old"), fresh_seconds=FRESH)
+        page_cache.invalidate("home")
+        assert page_cache.get_or_compute("home", Counter("new"), fresh_seconds=FRESH) == "new"
+
     def test_recomputation_started_before_invalidation_cannot_resurrect_old_data(self):
         old_key = page_cache.current_key("home")
         page_cache.invalidate("home")
