@@ -13,15 +13,16 @@ keepalive = 5
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
-max_requests = 5000
-max_requests_jitter = 500
+# Recycle workers now and then (bounds slow leaks) without churning under load.
+max_requests = 50000
+max_requests_jitter = 5000
 # Four gunicorn masters run side by side: the default control socket path
 # ($HOME/.gunicorn/gunicorn.ctl) would be shared between them. supervisord is our control.
 control_socket_disable = True
 # Long search queries arrive in the URL; the services validate their length and answer
 # JSON/HTML errors themselves rather than gunicorn's bare 414 page.
 limit_request_line = 8190
-# If a master dies hard (SIGKILL), its orphaned workers keep the listening socket for
-# a second or two; SO_REUSEPORT lets the replacement master bind at once instead of
-# failing and waiting for supervisord's next retry.
-reuse_port = True
+# No SO_REUSEPORT: with it gunicorn gives each worker its own listening socket, and a
+# worker that exits (max_requests recycling) drops the connections queued on its socket.
+# One shared socket keeps recycling invisible to clients.
+reuse_port = False
