@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from caching import cache as page_cache
 from clients import models_api
 from clients import search as search_client
+from mpcommon.events import LISTING_CREATED, encode, listing_event
 
 MODELS = settings.MODELS_API_URL + "/api/v1"
 TOKEN = "a" * 64
@@ -46,6 +47,25 @@ def a_listing(**overrides) -> dict:
     }
     listing.update(overrides)
     return listing
+
+
+def a_listing_created_event(listing_id: int) -> bytes:
+    """A ``listing.created`` Kafka message as the outbox relay publishes it."""
+    return encode(listing_event(LISTING_CREATED, listing_id, 1, a_listing(id=listing_id)))
+
+
+# A cache whose Redis never answers: for the "Redis down = uncached" paths.
+REDIS_DOWN_CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {
+            "SOCKET_CONNECT_TIMEOUT": 0.2,
+            "SOCKET_TIMEOUT": 0.2,
+            "IGNORE_EXCEPTIONS": True,
+        },
+    }
+}
 
 
 def a_page(listings: list[dict], count: int | None = None) -> dict:

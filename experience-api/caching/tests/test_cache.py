@@ -11,7 +11,8 @@ from django_redis import get_redis_connection
 from caching import cache as page_cache
 from caching.invalidation import invalidate_listings, listing_ids_to_invalidate
 from clients.models_api import ModelsApiUnavailable
-from mpcommon.events import LISTING_CREATED, TOPIC_LISTINGS, encode, listing_event
+from conftest import REDIS_DOWN_CACHES, a_listing_created_event
+from mpcommon.events import TOPIC_LISTINGS
 
 FRESH = 30
 
@@ -229,18 +230,7 @@ class HandoffTest:
 
 class RedisDownTest:
     def test_pages_are_computed_uncached_and_fast_when_redis_is_unreachable(self):
-        down = {
-            "default": {
-                "BACKEND": "django_redis.cache.RedisCache",
-                "LOCATION": "redis://127.0.0.1:1/0",
-                "OPTIONS": {
-                    "SOCKET_CONNECT_TIMEOUT": 0.2,
-                    "SOCKET_TIMEOUT": 0.2,
-                    "IGNORE_EXCEPTIONS": True,
-                },
-            }
-        }
-        with override_settings(CACHES=down):
+        with override_settings(CACHES=REDIS_DOWN_CACHES):
             compute = Counter("live")
             started = time.monotonic()
             for _ in range(3):
@@ -259,25 +249,14 @@ class RedisDownTest:
 
 
 class EventInvalidationTest:
-    def _event(self, listing_id):
-        listing = {
-            "id": listing_id,
-            "title": "Lamp",
-            "description": "Brass",
-            "price": "19.90",
-            "category": {"slug": "home", "name": "Home"},
-            "condition": "good",
-            "status": "active",
-            "seller": {"id": 2, "username": "bo", "display_name": "Bo"},
-            "view_count": 0,
-            "created_at": "2026-11-21T07:00:00Z",
-            "updated_at": "2026-11-21T07:00:00Z",
-            "version": 1,
-        }
-        return encode(listing_event(LISTING_CREATED, listing_id, 1, listing))
-
     def test_batch_names_listings_and_skips_poison_messages(self):
-        raw = [self._event(3), b"not json", self._event(4), self._event(3), None]
+        raw = [
+            a_listing_created_event(3),
+            b"not json",
+            a_listing_created_event(4),
+            a_listing_created_event(3),
+            None,
+        ]
         assert listing_ids_to_invalidate(TOPIC_LISTINGS, raw) == {3, 4}
 
     def test_invalidation_drops_detail_pages_and_home(self):

@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from caching import cache as page_cache
 from caching.management.commands.invalidate_cache_on_events import pause
-from mpcommon.events import LISTING_CREATED, encode, listing_event
+from conftest import a_listing_created_event
 
 
 class PauseTest:
@@ -64,7 +64,7 @@ class InvalidatorLoopTest:
                 generations.append(key)
             return len(generations) >= 2  # initial, after the delay
 
-        consumer = FakeConsumer([listing_created(5)], stop_when=record_search_generation)
+        consumer = FakeConsumer([a_listing_created_event(5)], stop_when=record_search_generation)
         record_search_generation()
         home_before = page_cache.current_key(page_cache.HOME)
         monkeypatch.setattr(kafka, "KafkaConsumer", lambda *args, **kwargs: consumer)
@@ -81,21 +81,3 @@ class InvalidatorLoopTest:
         assert time.monotonic() - started < 1.0
         # While the delayed invalidation was pending, polls were shortened to meet it.
         assert min(consumer.timeouts[1:]) < 100
-
-
-def listing_created(listing_id):
-    listing = {
-        "id": listing_id,
-        "title": "Lamp",
-        "description": "Brass",
-        "price": "19.90",
-        "category": {"slug": "home", "name": "Home"},
-        "condition": "good",
-        "status": "active",
-        "seller": {"id": 2, "username": "bo", "display_name": "Bo"},
-        "view_count": 0,
-        "created_at": "2026-11-21T07:00:00Z",
-        "updated_at": "2026-11-21T07:00:00Z",
-        "version": 1,
-    }
-    return encode(listing_event(LISTING_CREATED, listing_id, 1, listing))

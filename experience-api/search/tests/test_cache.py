@@ -11,6 +11,7 @@ from django_redis import get_redis_connection
 from caching import cache as page_cache
 from caching.invalidation import SearchInvalidation, invalidate_listings
 from clients.search import SearchUnavailable
+from conftest import REDIS_DOWN_CACHES
 from search import selectors
 from search.queries import SearchParams, cache_variant
 from search.tests.conftest import engine_response
@@ -334,18 +335,7 @@ class SearchInvalidationTest:
 
 class SearchCacheRedisDownTest:
     def test_searches_run_uncached_and_fast_when_redis_is_unreachable(self, api, engine):
-        down = {
-            "default": {
-                "BACKEND": "django_redis.cache.RedisCache",
-                "LOCATION": "redis://127.0.0.1:1/0",
-                "OPTIONS": {
-                    "SOCKET_CONNECT_TIMEOUT": 0.2,
-                    "SOCKET_TIMEOUT": 0.2,
-                    "IGNORE_EXCEPTIONS": True,
-                },
-            }
-        }
-        with override_settings(CACHES=down):
+        with override_settings(CACHES=REDIS_DOWN_CACHES):
             started = time.monotonic()
             for _ in range(3):
                 response = api.get(URL, {"q": "lamp"})
