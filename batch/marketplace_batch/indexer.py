@@ -107,13 +107,13 @@ class ListingIndexer(ConsumerWorker):
     def describe(self) -> dict:
         return {"topic": self.topic, "alias": self.alias}
 
-    def poll(self, idle_timeout_seconds: float) -> list:
-        return kafka_io.poll_batch(
-            self.consumer,
-            max_records=self.settings.indexer_batch_size,
-            linger_seconds=self.settings.indexer_linger_seconds,
-            idle_timeout_seconds=idle_timeout_seconds,
-        )
+    @property
+    def batch_size(self) -> int:
+        return self.settings.indexer_batch_size
+
+    @property
+    def linger_seconds(self) -> float:
+        return self.settings.indexer_linger_seconds
 
     def process(self, records: list) -> None:
         started = time.perf_counter()

@@ -167,19 +167,19 @@ class PageViewCounter(ConsumerWorker):
     def describe(self) -> dict:
         return {"topic": self.topic}
 
+    @property
+    def batch_size(self) -> int:
+        return self.settings.page_views_batch_size
+
+    @property
+    def linger_seconds(self) -> float:
+        return self.settings.page_views_linger_seconds
+
     def poll(self, idle_timeout_seconds: float) -> list:
-        records = self._poll(idle_timeout_seconds)
+        records = super().poll(idle_timeout_seconds)
         if records and not pending_covered(self.state.views_pending, records):
             records = self._extend_to_pending(records)
         return records
-
-    def _poll(self, idle_timeout_seconds: float) -> list:
-        return kafka_io.poll_batch(
-            self.consumer,
-            max_records=self.settings.page_views_batch_size,
-            linger_seconds=self.settings.page_views_linger_seconds,
-            idle_timeout_seconds=idle_timeout_seconds,
-        )
 
     def _extend_to_pending(self, records: list) -> list:
         # After a crash mid-fold the written-ahead batch must be re-sent whole (same id,
@@ -192,7 +192,7 @@ class PageViewCounter(ConsumerWorker):
                     extra={"batch_id": self.state.views_pending["batch_id"]},
                 )
                 break
-            records = records + self._poll(0.5)
+            records = records + super().poll(0.5)
         return records
 
     def process(self, records: list) -> None:

@@ -4,7 +4,7 @@ Poll a batch, process it, park poison messages in the dead-letter topic, and onl
 then commit the offsets. While a dependency is down, retries wait with backoff and
 keep the consumer in its group (paused partitions, see ``kafka_io.PausedPartitions``);
 a shutdown requested meanwhile abandons the batch uncommitted, so it is redelivered.
-Subclasses say how to poll (batch size, linger) and how to process a batch.
+Subclasses say how big a batch is (size, linger) and how to process it.
 """
 
 from __future__ import annotations
@@ -39,8 +39,22 @@ class ConsumerWorker:
         self.logger = logging.getLogger(type(self).__module__)
 
     # --- what subclasses provide ----------------------------------------------------
-    def poll(self, idle_timeout_seconds: float) -> list:
+    @property
+    def batch_size(self) -> int:
         raise NotImplementedError
+
+    @property
+    def linger_seconds(self) -> float:
+        raise NotImplementedError
+
+    def poll(self, idle_timeout_seconds: float) -> list:
+        """Up to ``batch_size`` records, waiting ``linger_seconds`` for a batch to fill."""
+        return kafka_io.poll_batch(
+            self.consumer,
+            max_records=self.batch_size,
+            linger_seconds=self.linger_seconds,
+            idle_timeout_seconds=idle_timeout_seconds,
+        )
 
     def process(self, records: list) -> None:
         raise NotImplementedError
