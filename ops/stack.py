@@ -626,7 +626,8 @@ def start_edge(env: dict[str, str]) -> None:
 
 def up(env: dict[str, str], infra_only: bool = False) -> None:
     started = time.monotonic()
-    if supervisor_running():
+    from_stopped = not supervisor_running()
+    if not from_stopped:
         print("stack already running under supervisord: checking health ...")
         if render_configs(env):
             # Only programs whose definition changed are restarted by `update`.
@@ -655,8 +656,14 @@ def up(env: dict[str, str], infra_only: bool = False) -> None:
     print("starting services (models-api, experience-api, web x2, batch workers) ...")
     start_apps(env)
     start_edge(env)
+    seconds = time.monotonic() - started
+    if from_stopped:
+        # The engine benchmark reports this: start-up time from a stopped stack.
+        (VAR / "run" / "up-timing.json").write_text(
+            json.dumps({"seconds": round(seconds, 1), "at": time.strftime("%Y-%m-%dT%H:%M:%S")})
+        )
     print(
-        f"\nMarketplace is up in {time.monotonic() - started:.0f}s: {env['PUBLIC_URL']}\n"
+        f"\nMarketplace is up in {seconds:.0f}s: {env['PUBLIC_URL']}\n"
         f"  HAProxy stats: http://{env['BIND_ADDRESS']}:{env['HAPROXY_STATS_PORT']}/stats\n"
         f"  logs: {VAR / 'log'}   status: make status   stop: make down"
     )

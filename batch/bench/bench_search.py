@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import secrets
@@ -189,8 +190,16 @@ def main() -> int:
     parser.add_argument("--backlog", type=int, default=10000, help="events for throughput")
     parser.add_argument("--skip-freshness", action="store_true")
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print one JSON line only")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    if args.json:
+        report = {
+            "freshness": None if args.skip_freshness else bench_freshness(args.listings),
+            "throughput": None if args.skip_throughput else bench_indexer_throughput(args.backlog),
+        }
+        print(json.dumps(report))
+        return 0
 
     print("== search pipeline benchmark (loopback) ==")
     if not args.skip_freshness:
