@@ -5,7 +5,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 
-APT_PACKAGES=(postgresql redis-server haproxy openjdk-17-jre-headless chromium chromium-driver)
+APT_PACKAGES=(postgresql redis-server haproxy openjdk-17-jre-headless chromium chromium-driver wrk)
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 
 missing=()
