@@ -1,0 +1,49 @@
+"""What every live suite (the tests that drive the running stack) needs, written once.
+
+- ``settings``: where the stack is (``ops/stack.py``'s ``load_env``: ``ops/defaults.env``
+  overridden by the environment, so ``HAPROXY_PORT=9000 make up && make test`` is
+  followed); ``require_site`` fails the run, never skips it, when the site is down.
+- ``edge``: HTTP sessions that talk to HAProxy from a loopback address of their own, so
+  the per-address rate limit of the credential endpoints is never shared between
+  suites, tests or runs; only the tests about the rate limit spend a bucket.
+- ``accounts``: sign-up and log-in through the public API, bearer headers, CSRF tokens.
+- ``names``: unique search-friendly words for users and listings.
+- ``listings``: a valid listing body for the public API, and creating one.
+- ``waiting``: ``wait_until``, the one polling wait (condition, deadline, interval,
+  message).
+
+Only the standard library, ``requests`` and ``pytest``: it also runs in the Selenium
+container, which has no Django.
+"""
+
+from testsupport.accounts import Account, bearer, csrf_token, login, signup
+from testsupport.edge import (
+    LoopbackSourceAdapter,
+    forget_auth_attempts,
+    new_source_address,
+    session,
+)
+from testsupport.listings import create_listing, listing_fields
+from testsupport.names import unique_word
+from testsupport.settings import api_url, public_url, require_site, stack_settings
+from testsupport.waiting import wait_until
+
+__all__ = [
+    "Account",
+    "LoopbackSourceAdapter",
+    "api_url",
+    "bearer",
+    "create_listing",
+    "csrf_token",
+    "forget_auth_attempts",
+    "listing_fields",
+    "login",
+    "new_source_address",
+    "public_url",
+    "require_site",
+    "session",
+    "signup",
+    "stack_settings",
+    "unique_word",
+    "wait_until",
+]
