@@ -9,9 +9,12 @@
 #            writing mix) -> jmeter/results/<run>/{results.jtl,dashboard/,summary.txt},
 #            jmeter/results/scaling.md and summary.md
 #   drills   failure drills under load (jmeter/drills.py) -> jmeter/results/drills.md
-#   all      api, search, jmeter, then drills (BENCH_SKIP_DRILLS=1 leaves them out)
+#   pages    the pages side by side with /healthz through HAProxy, wrk (jmeter/bench_pages.py)
+#            -> jmeter/results/pages.md; PAGES_EDGE_CACHE=off measures without the edge cache
+#   all      api, search, pages, jmeter, then drills (BENCH_SKIP_DRILLS=1 leaves them out)
 # Tunables: BENCH_USERS, BENCH_DURATION, BENCH_RAMPUP, BENCH_THINK, WRITE_USERS,
-# DRILL_USERS, DRILL_DURATION, DRILL_OUTAGE (see jmeter/README.md).
+# DRILL_USERS, DRILL_DURATION, DRILL_OUTAGE (see jmeter/README.md); PAGES_DURATION,
+# PAGES_CONNECTIONS, PAGES_THREADS, PAGES_GZIP, PAGES_EDGE_CACHE (jmeter/bench_pages.py).
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -19,8 +22,8 @@ PY="$ROOT/.venv/bin/python"
 MODE="${1:-all}"
 
 case "$MODE" in
-  all|api|search|jmeter|drills) ;;
-  *) echo "usage: $0 all|api|search|jmeter|drills" >&2; exit 2 ;;
+  all|api|search|jmeter|drills|pages) ;;
+  *) echo "usage: $0 all|api|search|jmeter|drills|pages" >&2; exit 2 ;;
 esac
 
 # Run inside the stack's environment (PUBLIC_URL, SERVICE_TOKEN, ports, socket paths).
@@ -93,6 +96,9 @@ if [[ "$MODE" == "search" || "$MODE" == "all" ]]; then
   optional "search indexing benchmark" 300 batch/bench/bench_search.py
   optional "search latency benchmark" 300 experience-api/bench/bench_search_latency.py
 fi
+if [[ "$MODE" == "pages" || "$MODE" == "all" ]]; then
+  step "pages benchmark (wrk)" 600 - "$PY" "$ROOT/jmeter/bench_pages.py"
+fi
 if [[ "$MODE" == "jmeter" || "$MODE" == "all" ]]; then
   step "JMeter scaling runs" 900 - "$PY" "$ROOT/jmeter/bench.py" run
 fi
@@ -103,7 +109,7 @@ fi
 echo
 echo "=================== bench summary ==================="
 printf '  %s\n' "${RESULTS[@]}"
-[[ -f jmeter/results/scaling.md && "$MODE" != "api" && "$MODE" != "search" ]] && {
+[[ -f jmeter/results/scaling.md && "$MODE" != "api" && "$MODE" != "search" && "$MODE" != "pages" ]] && {
   echo; echo "scaling (jmeter/results/scaling.md):"; cat jmeter/results/scaling.md; }
 [[ -f jmeter/results/drills.md && ( "$MODE" == "drills" || "$MODE" == "all" ) ]] && {
   echo; cat jmeter/results/drills.md; }

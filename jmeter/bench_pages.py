@@ -1,0 +1,384 @@
+#!/usr/bin/env python3
+"""Pages benchmark: the site's pages side by side with ``/healthz``, in one run, with wrk.
+
+    ops/run_bench.sh pages        (make bench-pages)
+    .venv/bin/python jmeter/bench_pages.py [--duration 10] [--connections 50]
+        [--threads 2] [--gzip] [--no-edge-cache]
+
+Through HAProxy on loopback (``$PUBLIC_URL``), each target for ``--duration`` seconds
+with ``--connections`` keep-alive connections (wrk, Debian package; ``make install``):
+
+    /healthz                       the bare request through the same HAProxy and web tier:
+                                   the physical limit of this machine (measured first and
+                                   last; pages are compared with the mean of the two)
+    /, a listing page, a search    anonymous (the edge cache may serve them)
+    the same three, logged in      ``auth`` cookie of a demo user (always dynamic)
+
+Prints one table: requests/s, the ratio to ``/healthz``, latency p50/p99, errors (socket
+errors + non-2xx/3xx answers), and the share of answers the edge cache served (HAProxy's
+``cache_hits``/``cache_lookups`` counters of the public frontend, read before and after
+each target), plus the machine's core count and load average before and after; writes
+the same to ``jmeter/results/pages.md``. Targets (issue 11) are marked in the last
+column: anonymous pages >= 0.80 of /healthz with p99 < 100 ms, logged-in home and
+listing >= 0.30.
+
+``--no-edge-cache`` restarts HAProxy with ``EDGE_CACHE=off`` (runtime override, removed
+at the end, also on Ctrl-C) to measure the dynamic path alone. ``--gzip`` sends
+``Accept-Encoding: gzip`` as browsers do. A benchmark measures: the exit code is 0
+whatever the numbers, 1 only when it could not run (stack down, wrk missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import benchlib as b
+
+RESULT_MARK = "WRK-RESULT "
+# Printed by wrk at the end of a run (Lua `done`): one JSON line, times in microseconds.
+WRK_SCRIPT = r"""
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRK-RESULT {"requests": %d, "duration_us": %d, "bytes": %d, "connect": %d, ' ..
+    '"read": %d, "write": %d, "status": %d, "timeout": %d, "p50_us": %d, ' ..
+    '"p90_us": %d, "p99_us": %d, "max_us": %d}\n',
+    summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write,
+    e.status, e.timeout, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency.max))
+end
+"""
+
+DEMO_USER = os.environ.get("BENCH_PAGES_USER", "demo")
+DEMO_PASSWORD = os.environ.get("BENCH_PAGES_PASSWORD", "demo-password-123")
+# Searched for in order; the first with results is the search page measured (a search
+# without results is never cached anywhere, so it would measure the engine instead).
+SEARCH_CANDIDATES = ("vintage", "guitar", "bike", "camera", "chair", "table", "lamp")
+
+ANONYMOUS_RATIO_TARGET = 0.80
+ANONYMOUS_P99_TARGET_MS = 100.0
+LOGGED_IN_RATIO_TARGET = 0.30
+
+
+class Interrupted(Exception):
+    """SIGTERM (timeout from run_bench.sh): unwind so the override is removed."""
+
+
+@dataclass
+class Target:
+    name: str
+    path: str
+    logged_in: bool = False
+    # "anonymous" / "logged-in" pages get a target; /healthz is the reference.
+    kind: str = "page"
+
+
+@dataclass
+class Result:
+    target: Target
+    requests: int
+    duration_s: float
+    p50_ms: float
+    p99_ms: float
+    socket_errors: int
+    status_errors: int
+    cache_hits: int = 0
+    cache_lookups: int = 0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.duration_s if self.duration_s else 0.0
+
+    @property
+    def errors(self) -> int:
+        return self.socket_errors + self.status_errors
+
+    @property
+    def hit_share(self) -> float | None:
+        """Share of this run's answers served by the edge cache (None if unknown)."""
+        if not self.requests:
+            return None
+        return min(1.0, self.cache_hits / self.requests)
+
+
+def parse_wrk_output(text: str) -> dict:
+    """The JSON our wrk script prints at the end (BenchError if it is missing)."""
+    for line in text.splitlines():
+        if line.startswith(RESULT_MARK):
+            return json.loads(line[len(RESULT_MARK) :])
+    raise b.BenchError(f"wrk printed no result line:\n{text[-2000:]}")
+
+
+def result_from_wrk(target: Target, raw: dict) -> Result:
+    return Result(
+        target=target,
+        requests=int(raw["requests"]),
+        duration_s=int(raw["duration_us"]) / 1e6,
+        p50_ms=int(raw["p50_us"]) / 1000,
+        p99_ms=int(raw["p99_us"]) / 1000,
+        socket_errors=sum(int(raw[k]) for k in ("connect", "read", "write", "timeout")),
+        status_errors=int(raw["status"]),
+    )
+
+
+def cache_counters(stats_csv: str, frontend: str = "public") -> tuple[int, int]:
+    """(cache_hits, cache_lookups) of one frontend from HAProxy's stats CSV."""
+    lines = stats_csv.splitlines()
+    if not lines:
+        return 0, 0
+    header = lines[0].lstrip("# ").split(",")
+    for line in lines[1:]:
+        row = dict(zip(header, line.split(","), strict=False))
+        if row.get("pxname") == frontend and row.get("svname") == "FRONTEND":
+            return int(row.get("cache_hits") or 0), int(row.get("cache_lookups") or 0)
+    return 0, 0
+
+
+def target_verdict(result: Result) -> str:
+    """The issue's target for this row, and whether the run met it."""
+    kind, ratio = result.target.kind, result.extra.get("ratio")
+    if kind == "reference" or ratio is None:
+        return ""
+    if kind == "anonymous":
+        ok = (
+            ratio >= ANONYMOUS_RATIO_TARGET
+            and result.p99_ms < ANONYMOUS_P99_TARGET_MS
+            and result.errors == 0
+        )
+        goal = f">= {ANONYMOUS_RATIO_TARGET:.2f}, p99 < {ANONYMOUS_P99_TARGET_MS:.0f} ms"
+    elif result.target.path.startswith("/search/"):
+        return "(no target)"
+    else:
+        ok = ratio >= LOGGED_IN_RATIO_TARGET and result.errors == 0
+        goal = f">= {LOGGED_IN_RATIO_TARGET:.2f}"
+    return f"{'met' if ok else 'MISSED'} ({goal})"
+
+
+def render_table(results: list[Result], reference_rps: float) -> str:
+    rows = [
+        "| page | req/s | / healthz | p50 ms | p99 ms | errors | edge cache hits | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for result in results:
+        ratio = result.rps / reference_rps if reference_rps else 0.0
+        result.extra["ratio"] = ratio
+        hits = result.hit_share
+        rows.append(
+            f"| {result.target.name} | {result.rps:,.0f} | {ratio:.2f} | "
+            f"{result.p50_ms:.1f} | {result.p99_ms:.1f} | {result.errors} | "
+            f"{'-' if hits is None else f'{hits:.0%}'} | {target_verdict(result)} |"
+        )
+    return "\n".join(rows)
+
+
+# ---------------------------------------------------------------- the stack
+def http(method: str, url: str, body: dict | None = None, headers: dict | None = None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})  # noqa: S310
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 (loopback)
+            return response.status, response.read().decode(errors="replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode(errors="replace")
+
+
+def log_in(base: str) -> tuple[str, str]:
+    status, body = http(
+        "POST", f"{base}/api/v1/auth/login", {"username": DEMO_USER, "password": DEMO_PASSWORD}
+    )
+    if status != 200:
+        raise b.BenchError(f"could not log in as {DEMO_USER!r} (status {status}): {body[:300]}")
+    data = json.loads(body)
+    return data["authenticator"], data["user"]["username"]
+
+
+def log_out(base: str, authenticator: str) -> None:
+    http("POST", f"{base}/api/v1/auth/logout", headers={"Authorization": f"Bearer {authenticator}"})
+
+
+def pick_listing(base: str) -> int:
+    status, body = http("GET", f"{base}/")
+    found = re.findall(r'href="/listings/(\d+)/"', body) if status == 200 else []
+    if not found:
+        raise b.BenchError(f"the home page lists no listing (status {status}): run `make up`")
+    return int(found[0])
+
+
+def pick_search(base: str) -> str:
+    for word in SEARCH_CANDIDATES:
+        status, body = http("GET", f"{base}/api/v1/search?q={word}")
+        if status == 200 and json.loads(body).get("total"):
+            return f"/search/?q={word}"
+    return f"/search/?q={SEARCH_CANDIDATES[0]}"
+
+
+def check_pages(base: str, targets: list[Target], cookie: str, username: str) -> None:
+    """Every page answers 200; logged-in pages show the user, anonymous ones do not."""
+    marker = 'data-testid="current-username"'
+    for target in targets:
+        if target.kind == "reference":
+            continue
+        headers = {"Cookie": cookie} if target.logged_in else {}
+        status, body = http("GET", base + target.path, headers=headers)
+        if status != 200:
+            raise b.BenchError(f"{target.path} answered {status} before the run")
+        shows_user = marker in body and f">{username}<" in body
+        if shows_user != target.logged_in:
+            raise b.BenchError(
+                f"{target.name}: the page {'does not show' if target.logged_in else 'shows'} "
+                "the logged-in user"
+            )
+
+
+def run_wrk(base: str, target: Target, args, cookie: str, script: Path) -> Result:
+    command = [
+        "wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s",
+        "--timeout", "5s", "-s", str(script),
+    ]  # fmt: skip
+    if target.logged_in:
+        command += ["-H", f"Cookie: {cookie}"]
+    if args.gzip:
+        command += ["-H", "Accept-Encoding: gzip"]
+    command.append(base + target.path)
+    before = cache_counters(b.http_get(b.stats_url())[1])
+    output = subprocess.run(
+        ["timeout", "--kill-after=5", str(args.duration + 30), *command],
+        capture_output=True,
+        text=True,
+    )
+    after = cache_counters(b.http_get(b.stats_url())[1])
+    result = result_from_wrk(target, parse_wrk_output(output.stdout + output.stderr))
+    result.cache_hits = max(0, after[0] - before[0])
+    result.cache_lookups = max(0, after[1] - before[1])
+    return result
+
+
+def machine_line(label: str) -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{label}: load average {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def run(args) -> int:
+    if shutil.which("wrk") is None:
+        raise b.BenchError("wrk is not installed: `make install` (Debian package wrk)")
+    base = b.public_url()
+    if b.http_get(f"{base}/healthz")[0] != 200:
+        raise b.BenchError(f"the stack is not answering at {base} (run `make up`)")
+    if args.no_edge_cache:
+        b.log("HAProxy: restarting with EDGE_CACHE=off (dynamic path only)")
+        b.set_override("haproxy", {"EDGE_CACHE": "off"})
+        b.restart_haproxy(expect={"EDGE_CACHE": "off"})
+    b.wait_stack_healthy(60)
+
+    listing = f"/listings/{pick_listing(base)}/"
+    search = pick_search(base)
+    authenticator, username = log_in(base)
+    cookie = f"auth={authenticator}"
+    targets = [
+        Target("/healthz", "/healthz", kind="reference"),
+        Target("anonymous /", "/", kind="anonymous"),
+        Target(f"anonymous {listing}", listing, kind="anonymous"),
+        Target(f"anonymous {search}", search, kind="anonymous"),
+        Target("logged in /", "/", logged_in=True, kind="logged-in"),
+        Target(f"logged in {listing}", listing, logged_in=True, kind="logged-in"),
+        Target(f"logged in {search}", search, logged_in=True, kind="logged-in"),
+        Target("/healthz (again)", "/healthz", kind="reference"),
+    ]
+    try:
+        check_pages(base, targets, cookie, username)
+        loads = [machine_line("before")]
+        results = []
+        with tempfile.TemporaryDirectory() as folder:
+            script = Path(folder) / "report.lua"
+            script.write_text(WRK_SCRIPT)
+            for target in targets:
+                # A short warm-up: caches filled, workers started, connections pooled.
+                warm = argparse.Namespace(**{**vars(args), "duration": 2})
+                run_wrk(base, target, warm, cookie, script)
+                result = run_wrk(base, target, args, cookie, script)
+                b.log(
+                    f"{target.name}: {result.rps:,.0f} req/s, p50 {result.p50_ms:.1f} ms, "
+                    f"p99 {result.p99_ms:.1f} ms, errors {result.errors}"
+                )
+                results.append(result)
+                time.sleep(1)
+        loads.append(machine_line("after"))
+    finally:
+        log_out(base, authenticator)
+        if args.no_edge_cache:
+            b.clear_override("haproxy")
+            b.log("HAProxy: restarting with its normal settings (edge cache on)")
+            b.restart_haproxy()
+
+    references = [r.rps for r in results if r.target.kind == "reference"]
+    reference = sum(references) / len(references)
+    table = render_table(results, reference)
+    header = [
+        "# Pages benchmark",
+        "",
+        f"- {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; through HAProxy at {base}; "
+        f"wrk {args.threads} threads, {args.connections} connections, {args.duration} s "
+        f"per page (after a 2 s warm-up){', Accept-Encoding: gzip' if args.gzip else ''}; "
+        f"edge cache {'OFF (EDGE_CACHE=off)' if args.no_edge_cache else 'on'}",
+        f"- machine: {os.cpu_count()} CPU cores, shared by wrk, HAProxy and every service; "
+        + "; ".join(loads),
+        f"- ratios against /healthz = {reference:,.0f} req/s (mean of the first and last run: "
+        + ", ".join(f"{r:,.0f}" for r in references)
+        + ")",
+        "",
+        table,
+        "",
+    ]
+    report = "\n".join(header)
+    b.RESULTS.mkdir(parents=True, exist_ok=True)
+    name = "pages-nocache.md" if args.no_edge_cache else "pages.md"
+    (b.RESULTS / name).write_text(report)
+    print()
+    print(report)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=int(os.environ.get("PAGES_DURATION", 10)))
+    parser.add_argument(
+        "--connections", type=int, default=int(os.environ.get("PAGES_CONNECTIONS", 50))
+    )
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("PAGES_THREADS", 2)))
+    parser.add_argument("--gzip", action="store_true", default=bool(os.environ.get("PAGES_GZIP")))
+    parser.add_argument(
+        "--no-edge-cache",
+        action="store_true",
+        default=os.environ.get("PAGES_EDGE_CACHE", "on") == "off",
+    )
+    args = parser.parse_args(argv)
+
+    def _terminate(signum, _frame):
+        raise Interrupted(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return run(args)
+    except b.BenchError as exc:
+        print(f"\nERROR: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
