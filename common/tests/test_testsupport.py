@@ -100,3 +100,14 @@ class SourceAddressTest:
     def test_forgetting_attempts_without_an_admin_socket_is_a_no(self, fresh_settings):
         fresh_settings.setenv("HAPROXY_SOCKET", "/nonexistent/haproxy.sock")
         assert testsupport.forget_auth_attempts("127.1.2.3") is False
+
+
+class AttemptsUntilRefusedTest:
+    def test_refusal_after_the_limit_is_returned_with_the_allowed_attempts(self):
+        statuses = iter([401] * 20 + [401, 401, 429])
+        allowed, refused = testsupport.attempts_until_refused(lambda: next(statuses), 20)
+        assert (allowed, refused) == ([401] * 20, 429)
+
+    def test_no_refusal_within_twice_the_limit_fails(self):
+        with pytest.raises(AssertionError, match="no 429 after 4 attempts"):
+            testsupport.attempts_until_refused(lambda: 401, 2)

@@ -19,6 +19,7 @@ container, which has no Django.
 from testsupport.accounts import Account, bearer, csrf_token, login, signup
 from testsupport.edge import (
     LoopbackSourceAdapter,
+    attempts_until_refused,
     forget_auth_attempts,
     new_source_address,
     session,
@@ -32,6 +33,7 @@ __all__ = [
     "Account",
     "LoopbackSourceAdapter",
     "api_url",
+    "attempts_until_refused",
     "bearer",
     "create_listing",
     "csrf_token",

@@ -15,7 +15,9 @@ import ipaddress
 import random
 import socket
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -87,3 +89,25 @@ def forget_auth_attempts(address: str) -> bool:
             while sock.recv(4096):
                 pass
     return True
+
+
+def attempts_until_refused(attempt: Callable[[], Any], limit: int) -> tuple[list[Any], Any]:
+    """Make ``limit`` credential attempts, then up to ``limit`` more until one is refused
+    with 429; the first ``limit`` results and the refusal (``AssertionError`` if none).
+
+    ``attempt`` returns a ``requests.Response`` or a status code. HAProxy's rate is a
+    sliding estimate over two periods: when a burst straddles a period boundary the
+    refusal may come a few attempts after the limit, never before it.
+    """
+
+    def status(result) -> int:
+        return getattr(result, "status_code", result)
+
+    allowed = [attempt() for _ in range(limit)]
+    for _ in range(limit):
+        result = attempt()
+        if status(result) == 429:
+            return allowed, result
+    raise AssertionError(
+        f"no 429 after {2 * limit} attempts (first: {[status(r) for r in allowed]})"
+    )

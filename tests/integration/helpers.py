@@ -1,12 +1,12 @@
-"""Helpers for tests that drive the running stack (loopback only, bounded waits)."""
+"""Helpers of the stack tests that act on the stack itself: supervisor programs and
+HAProxy's stats and admin socket. What every live suite needs (sign-up, names, waits,
+sessions from their own loopback address) is in ``testsupport`` (common/testsupport)."""
 
 from __future__ import annotations
 
 import socket
 import subprocess
 import sys
-import time
-import uuid
 from pathlib import Path
 
 import requests
@@ -14,22 +14,49 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def supervisorctl(*args: str) -> str:
+def supervisorctl(*args: str, check: bool = True) -> str:
+    """Run ``supervisorctl`` on the stack's supervisord; its output.
+
+    With ``check`` (the default) a non-zero exit or an ``ERROR`` in the answer (e.g.
+    ``ERROR (not running)``, which supervisorctl may report with exit 0) fails the test:
+    a drill whose stop did not happen must not pass.
+    """
     result = subprocess.run(
         [sys.executable, str(ROOT / "ops" / "stack.py"), "ctl", *args],
         capture_output=True,
         text=True,
         timeout=120,
     )
+    output = result.stdout + result.stderr
+    if check and (result.returncode != 0 or "ERROR" in output):
+        raise AssertionError(
+            f"supervisorctl {' '.join(args)} failed (exit {result.returncode}): {output.strip()}"
+        )
     return result.stdout
 
 
+def stop_program(program: str) -> None:
+    """Stop a running supervisor program (``group:name``); fails unless it stopped."""
+    output = supervisorctl("stop", program)
+    assert f"{program.split(':')[-1]}: stopped" in output, output
+    assert program_state(program) == "STOPPED", supervisorctl("status", program, check=False)
+
+
+def start_program(program: str) -> None:
+    """Start a stopped supervisor program; fails unless supervisord started it."""
+    output = supervisorctl("start", program)
+    assert f"{program.split(':')[-1]}: started" in output, output
+
+
 def program_pid(program: str) -> int:
-    return int(supervisorctl("pid", program).strip())
+    pid = int(supervisorctl("pid", program).strip())
+    assert pid > 0, f"{program} is not running"
+    return pid
 
 
 def program_state(program: str) -> str:
-    parts = supervisorctl("status", program).split()
+    # `status` exits non-zero for a program that is not running: that is an answer here.
+    parts = supervisorctl("status", program, check=False).split()
     return parts[1] if len(parts) > 1 else "UNKNOWN"
 
 
@@ -55,34 +82,3 @@ def haproxy_command(socket_path: str, command: str) -> str:
         while chunk := sock.recv(65536):
             chunks.append(chunk)
     return b"".join(chunks).decode()
-
-
-def wait_until(predicate, timeout: float, interval: float = 0.25, message: str = "condition"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {message} (last: {last!r})")
-
-
-def unique_word(prefix: str = "zq") -> str:
-    """A made-up word no demo listing contains (letters only, so analyzers keep it whole)."""
-    letters = "".join(chr(ord("a") + int(c, 16) % 26) for c in uuid.uuid4().hex[:10])
-    return prefix + letters
-
-
-def signup(api: str, session: requests.Session | None = None) -> tuple[str, dict]:
-    """Create a fresh user through the public API; returns (authenticator, user)."""
-    http = session or requests
-    name = unique_word("user")
-    response = http.post(
-        f"{api}/auth/signup",
-        json={"username": name, "email": f"{name}@example.com", "password": "correct-horse-42"},
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-    body = response.json()
-    return body["authenticator"], body["user"]

@@ -10,31 +10,22 @@ from pathlib import Path
 import pytest
 import requests
 
-from integration.helpers import signup, unique_word, wait_until
+from testsupport import bearer, create_listing, signup, unique_word, wait_until
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def api(public_url):
-    return f"{public_url}/api/v1"
-
-
 def _create(api: str, token: str, title: str, category: str = "electronics") -> int:
-    response = requests.post(
-        f"{api}/listings",
-        json={
-            "title": title,
-            "description": "Pipeline test listing.",
-            "price": "20.00",
-            "category": category,
-        },
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=15,
+    listing = create_listing(
+        api,
+        token,
+        title=title,
+        description="Pipeline test listing.",
+        price="20.00",
+        category=category,
     )
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
+    return listing["id"]
 
 
 def _search_ids(api: str, word: str, sort: str) -> list[int]:
@@ -45,7 +36,7 @@ def _search_ids(api: str, word: str, sort: str) -> list[int]:
 
 
 def _view(api: str, listing_id: int, token: str | None = None, times: int = 1) -> None:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers = bearer(token) if token else {}
     with requests.Session() as session:
         for _ in range(times):
             assert (
@@ -56,7 +47,7 @@ def _view(api: str, listing_id: int, token: str | None = None, times: int = 1) -
 
 class HotRankingTest:
     def test_page_views_move_a_listing_up_the_hot_order(self, api):
-        token, _user = signup(api)
+        token = signup(api, prefix="hot").token
         word = unique_word()
         # Same text, so relevance ties; the older one starts behind on recency.
         older = _create(api, token, f"Camera {word} kit")
@@ -82,12 +73,14 @@ class HotRankingTest:
 
 
 class CoViewRecommendationsTest:
+    # The co-view job is a Spark run (up to 300 s) between two bounded waits.
+    @pytest.mark.timeout(900)
     def test_listings_viewed_together_by_three_users_recommend_each_other(self, api, stack_env):
-        token, _user = signup(api)
+        token = signup(api, prefix="coview").token
         word = unique_word()
         first = _create(api, token, f"Tent {word} two person", "sports")
         second = _create(api, token, f"Sleeping bag {word}", "sports")
-        viewers = [signup(api)[0] for _ in range(3)]
+        viewers = [signup(api, prefix="viewer").token for _ in range(3)]
         for viewer in viewers:
             _view(api, first, viewer)
             _view(api, second, viewer)
