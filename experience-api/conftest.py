@@ -1,14 +1,18 @@
-"""Shared test fixtures: stubbed models-api (``responses``), an isolated cache, data builders."""
+"""Shared test fixtures: stubbed models-api (``responses``), an isolated cache, data
+builders, and the means to test concurrency by events instead of elapsed time."""
 
 from __future__ import annotations
 
 import itertools
 import re
+import threading
+import time
 
 import pytest
 import responses
 from django.conf import settings
 from django.core.cache import cache
+from django_redis.cache import RedisCache
 from rest_framework.test import APIClient
 
 from caching import cache as page_cache
@@ -128,3 +132,65 @@ def calls_to(stub: responses.RequestsMock, method: str, path: str) -> list:
         for call in stub.calls
         if call.request.method == method and call.request.path_url.split("?")[0].endswith(path)
     ]
+
+
+# --------------------------------------------------------------------------- concurrency
+# No test here asserts on elapsed time (a loaded 2-core CI machine makes any bound a
+# flake). "Did not wait" is shown with a blocked dependency (a gate the test opens only
+# after the call returned) or by the caller never sleeping; "ran concurrently" with a
+# barrier that only opens when both calls are in flight.
+GATE_SECONDS = 30  # how long a gated dependency waits before giving up (a failing test)
+
+
+class LockWaiters:
+    """Threads seen polling for another worker's result (the lock-wait loop of
+    ``caching.cache``, the only caller of ``get_many`` with a lock key)."""
+
+    def __init__(self):
+        self._threads: set[int] = set()
+        self._changed = threading.Condition()
+
+    def saw(self) -> None:
+        with self._changed:
+            self._threads.add(threading.get_ident())
+            self._changed.notify_all()
+
+    def wait_for(self, count: int, timeout: float = GATE_SECONDS) -> None:
+        """Block until ``count`` distinct threads are waiting (AssertionError if not)."""
+        with self._changed:
+            waiting = self._changed.wait_for(lambda: len(self._threads) >= count, timeout)
+            assert waiting, f"only {len(self._threads)} of {count} readers waited"
+
+
+@pytest.fixture
+def lock_waiters(monkeypatch) -> LockWaiters:
+    """Counts the readers waiting for a cache computation (every thread's cache object:
+    django's caches are per thread, so the backend class is patched)."""
+    waiters = LockWaiters()
+    real_get_many = RedisCache.get_many
+
+    def get_many(self, keys, *args, **kwargs):
+        keys = list(keys)
+        if any(str(key).startswith("lock:") for key in keys):
+            waiters.saw()
+        return real_get_many(self, keys, *args, **kwargs)
+
+    monkeypatch.setattr(RedisCache, "get_many", get_many)
+    return waiters
+
+
+@pytest.fixture
+def sleeps_of_this_thread(monkeypatch) -> list[float]:
+    """Every ``time.sleep`` of more than zero seconds the test's own thread makes (other
+    threads sleep as usual): an empty list after a call shows the call never waited."""
+    me = threading.get_ident()
+    real_sleep = time.sleep
+    slept: list[float] = []
+
+    def sleep(seconds):
+        if seconds > 0 and threading.get_ident() == me:
+            slept.append(seconds)
+        real_sleep(seconds)
+
+    monkeypatch.setattr(time, "sleep", sleep)
+    return slept

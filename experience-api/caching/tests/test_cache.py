@@ -11,7 +11,7 @@ from django_redis import get_redis_connection
 from caching import cache as page_cache
 from caching.invalidation import invalidate_listings, listing_ids_to_invalidate
 from clients.models_api import ModelsApiUnavailable
-from conftest import REDIS_DOWN_CACHES, a_listing_created_event
+from conftest import GATE_SECONDS, REDIS_DOWN_CACHES, a_listing_created_event
 from mpcommon.events import TOPIC_LISTINGS
 
 FRESH = 30
@@ -26,23 +26,39 @@ def redis_is_up():
 
 
 class Counter:
-    """A compute function that counts its calls."""
+    """A compute function that counts its calls; ``hold`` (if any) runs before it returns
+    (e.g. until the other readers wait, or until the test opens a gate)."""
 
-    def __init__(self, value="v", cacheable=True, delay=0.0, error=None):
+    def __init__(self, value="v", cacheable=True, error=None, hold=None):
         self.calls = 0
         self.value = value
         self.cacheable = cacheable
-        self.delay = delay
         self.error = error
+        self.hold = hold
         self._lock = threading.Lock()
 
     def __call__(self):
         with self._lock:
             self.calls += 1
-        time.sleep(self.delay)
+        if self.hold:
+            self.hold()
         if self.error:
             raise self.error
         return self.value, self.cacheable
+
+
+def gated(value):
+    """A Counter held until the test opens the returned gate (a slow backend)."""
+    gate = threading.Event()
+    return Counter(value, hold=lambda: gate.wait(GATE_SECONDS)), gate
+
+
+@pytest.fixture
+def patient_waiters(settings, monkeypatch):
+    """Waiters outlast any scheduling delay: these tests are about who computes, not
+    about how long anyone waits."""
+    settings.CACHE_LOCK_WAIT_SECONDS = 60
+    monkeypatch.setattr(page_cache, "HANDOFF_SECONDS", 60)
 
 
 def make_stale(namespace):
@@ -108,8 +124,9 @@ class GetOrComputeTest:
 
 
 class StampedeTest:
-    def test_cold_key_many_concurrent_readers_compute_once(self):
-        compute = Counter("value", delay=0.2)
+    def test_cold_key_many_concurrent_readers_compute_once(self, lock_waiters, patient_waiters):
+        # The one computation ends only once the nine other readers wait for it.
+        compute = Counter("value", hold=lambda: lock_waiters.wait_for(9))
         results = []
 
         def read():
@@ -123,15 +140,14 @@ class StampedeTest:
         assert compute.calls == 1
         assert results == ["value"] * 10
 
-    def test_stale_entry_is_served_while_another_worker_refreshes(self):
+    def test_stale_entry_is_served_while_another_worker_refreshes(self, sleeps_of_this_thread):
         page_cache.get_or_compute("home", Counter("old"), fresh_seconds=FRESH)
         make_stale("home")
         cache.add(f"lock:{page_cache.current_key('home')}", 1, timeout=5)  # someone refreshes
         compute = Counter("new")
-        started = time.monotonic()
         assert page_cache.get_or_compute("home", compute, fresh_seconds=FRESH) == "old"
         assert compute.calls == 0
-        assert time.monotonic() - started < 0.05
+        assert sleeps_of_this_thread == []  # served at once, no waiting for the refresh
 
     def test_stale_entry_is_refreshed_by_the_lock_winner(self):
         page_cache.get_or_compute("home", Counter("old"), fresh_seconds=FRESH)
@@ -165,14 +181,15 @@ class BackgroundRefreshTest:
     def test_winner_serves_stale_and_the_pool_stores_the_new_value(self):
         page_cache.get_or_compute("home", Counter("old"), fresh_seconds=FRESH)
         make_stale("home")
-        compute = Counter("new", delay=0.1)
-        started = time.monotonic()
+        compute, gate = gated("new")
         value = page_cache.get_or_compute(
             "home", compute, fresh_seconds=FRESH, refresh_in_background=True
         )
+        # Answered while the refresh cannot finish: nobody waited for it.
         assert value == "old"
-        assert time.monotonic() - started < 0.05
-        page_cache.wait_for_background_refreshes()
+        assert cache.get(page_cache.current_key("home"))["value"] == "old"
+        gate.set()
+        page_cache.wait_for_background_refreshes(GATE_SECONDS)
         assert compute.calls == 1
         assert page_cache.get_or_compute("home", Counter("newer"), fresh_seconds=FRESH) == "new"
         assert cache.get(f"lock:{page_cache.current_key('home')}") is None
@@ -204,8 +221,11 @@ class BackgroundRefreshTest:
 
 
 class HandoffTest:
-    def test_uncacheable_value_goes_to_concurrent_waiters_but_not_later_readers(self):
-        compute = Counter("partial", cacheable=False, delay=0.2)
+    def test_uncacheable_value_goes_to_concurrent_waiters_but_not_later_readers(
+        self, lock_waiters, patient_waiters
+    ):
+        # The one computation ends only once the seven other readers wait for it.
+        compute = Counter("partial", cacheable=False, hold=lambda: lock_waiters.wait_for(7))
         results = []
 
         def read():
@@ -229,15 +249,16 @@ class HandoffTest:
 
 
 class RedisDownTest:
-    def test_pages_are_computed_uncached_and_fast_when_redis_is_unreachable(self):
+    def test_pages_are_computed_uncached_without_waiting_when_redis_is_unreachable(
+        self, sleeps_of_this_thread
+    ):
         with override_settings(CACHES=REDIS_DOWN_CACHES):
             compute = Counter("live")
-            started = time.monotonic()
             for _ in range(3):
                 assert page_cache.get_or_compute("home", compute, fresh_seconds=FRESH) == "live"
             page_cache.invalidate_listing(1)  # no error either
         assert compute.calls == 3
-        assert time.monotonic() - started < 1.0
+        assert sleeps_of_this_thread == []  # no lock wait: nobody can hold a lock
 
     def test_cache_disabled_computes_every_time(self):
         dummy = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}

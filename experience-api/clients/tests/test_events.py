@@ -1,9 +1,12 @@
 import json
+import threading
 import time
 
 from clients import events
 from clients.events import EventPublisher, kafka_producer_factory
+from conftest import GATE_SECONDS
 from mpcommon.events import TOPIC_PAGE_VIEWS, decode
+from testsupport import wait_until
 
 
 class FakeFuture:
@@ -36,6 +39,18 @@ class FakeProducer:
         pass
 
 
+class GatedProducer(FakeProducer):
+    """A broker that is stuck until the test opens ``gate``: every send blocks on it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.gate = threading.Event()
+
+    def send(self, topic, key, value):
+        assert self.gate.wait(GATE_SECONDS), "the test never opened the gate"
+        return super().send(topic, key, value)
+
+
 class EventPublisherTest:
     def test_published_message_reaches_producer_and_is_counted(self):
         producer = FakeProducer()
@@ -45,13 +60,15 @@ class EventPublisherTest:
         assert producer.sent == [("page-views", b"5", b"{}")]
         assert publisher.stats()["published"] == 1
 
-    def test_publish_does_not_wait_for_a_slow_producer(self):
-        publisher = EventPublisher(lambda: FakeProducer(block=0.3))
-        started = time.perf_counter()
-        for _ in range(5):
-            publisher.publish("page-views", b"1", b"{}")
-        assert time.perf_counter() - started < 0.05
-        publisher.drain(3.0)
+    def test_publish_does_not_wait_for_a_stuck_producer(self):
+        producer = GatedProducer()
+        publisher = EventPublisher(lambda: producer)
+        # Every publish returns while the producer cannot send anything.
+        assert [publisher.publish("page-views", b"1", b"{}") for _ in range(5)] == [True] * 5
+        assert producer.sent == []
+        producer.gate.set()
+        assert publisher.drain(GATE_SECONDS)
+        assert len(producer.sent) == 5
 
     def test_producer_that_cannot_be_created_counts_failures_and_never_raises(self):
         def broken():
@@ -71,11 +88,14 @@ class EventPublisherTest:
         assert publisher.stats()["failed"] == 1
 
     def test_full_queue_drops_and_counts(self):
-        publisher = EventPublisher(lambda: FakeProducer(block=0.2), queue_size=1)
+        producer = GatedProducer()
+        publisher = EventPublisher(lambda: producer, queue_size=1)
+        # The sender holds at most one message (stuck in send), the queue one more.
         results = [publisher.publish("page-views", b"1", b"{}") for _ in range(5)]
         assert results.count(False) >= 3
         assert publisher.stats()["dropped"] == results.count(False)
-        publisher.drain(3.0)
+        producer.gate.set()
+        assert publisher.drain(GATE_SECONDS)
 
 
 class PublishPageViewTest:
@@ -102,14 +122,20 @@ class PublishPageViewTest:
 class RealProducerUnreachableKafkaTest:
     """KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:1 (test settings): nothing listens there."""
 
-    def test_publish_stays_fast_and_failure_is_counted(self):
-        publisher = EventPublisher(kafka_producer_factory)
-        started = time.perf_counter()
+    def test_publish_never_waits_for_the_producer_and_failure_is_counted(self):
+        building, gate = threading.Event(), threading.Event()
+
+        def held_factory():
+            building.set()
+            assert gate.wait(GATE_SECONDS), "the test never opened the gate"
+            return kafka_producer_factory()
+
+        publisher = EventPublisher(held_factory)
+        # Returns while the real producer is not even built yet (held on the sender thread).
         assert publisher.publish(TOPIC_PAGE_VIEWS, b"1", b"{}") is True
-        assert time.perf_counter() - started < 0.01
-        deadline = time.monotonic() + 5
-        while publisher.stats()["failed"] == 0 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        assert building.wait(GATE_SECONDS)
+        gate.set()
+        wait_until(lambda: publisher.stats()["failed"], 60, interval=0.05, message="a failure")
         publisher.close(timeout=0.5)
         assert publisher.stats()["failed"] == 1
         assert publisher.stats()["published"] == 0
