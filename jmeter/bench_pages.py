@@ -16,7 +16,7 @@ with ``--connections`` keep-alive connections (wrk, Debian package; ``make insta
 
 Prints one table: requests/s, the ratio to ``/healthz``, latency p50/p99, errors (socket
 errors + non-2xx/3xx answers), and the share of answers the edge cache served (HAProxy's
-``cache_hits``/``cache_lookups`` counters of the public frontend, read before and after
+``cache_hits``/``cache_lookups`` counters of backend web, read before and after
 each target), plus the machine's core count and load average before and after; writes
 the same to ``jmeter/results/pages.md``. Targets (issue 11) are marked in the last
 column: anonymous pages >= 0.80 of /healthz with p99 < 100 ms, logged-in home and
@@ -135,15 +135,15 @@ def result_from_wrk(target: Target, raw: dict) -> Result:
     )
 
 
-def cache_counters(stats_csv: str, frontend: str = "public") -> tuple[int, int]:
-    """(cache_hits, cache_lookups) of one frontend from HAProxy's stats CSV."""
+def cache_counters(stats_csv: str, backend: str = "web") -> tuple[int, int]:
+    """(cache_hits, cache_lookups) of one backend (the edge cache rules live in web)."""
     lines = stats_csv.splitlines()
     if not lines:
         return 0, 0
     header = lines[0].lstrip("# ").split(",")
     for line in lines[1:]:
         row = dict(zip(header, line.split(","), strict=False))
-        if row.get("pxname") == frontend and row.get("svname") == "FRONTEND":
+        if row.get("pxname") == backend and row.get("svname") == "BACKEND":
             return int(row.get("cache_hits") or 0), int(row.get("cache_lookups") or 0)
     return 0, 0
 
