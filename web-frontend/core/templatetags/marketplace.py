@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import html
 import re
+import threading
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 from django.conf import settings
+from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -155,3 +158,84 @@ def form_field(field, **attrs):
         "widget_html": field.as_widget(attrs=widget_attrs),
         "hidden": field.is_hidden,
     }
+
+
+# ---------------------------------------------------------------- listing cards
+# A page shows up to 24 cards, and rendering them through the template engine was most
+# of a page's cost (issue 11: ~50% of a web worker's CPU). A card's HTML depends only
+# on the fields below and on how long ago it was listed, so each process keeps the HTML
+# of the cards it rendered recently, keyed by exactly those values: a changed title,
+# price, status, view count or highlight, or a new "3 days ago", is a different key.
+# Nothing can be stale; the cache only saves re-rendering identical cards.
+CARD_TEMPLATE = "partials/listing_card.html"
+CARD_CACHE_SIZE = 4096  # ~1.5 kB each
+
+
+class CardHtmlCache:
+    """A small thread-safe LRU of rendered cards (one per process)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            html_ = self._entries.get(key)
+            if html_ is not None:
+                self._entries.move_to_end(key)
+            return html_
+
+    def put(self, key, html_) -> None:
+        with self._lock:
+            self._entries[key] = html_
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+card_cache = CardHtmlCache(CARD_CACHE_SIZE)
+
+
+def _field(mapping, name):
+    value = mapping.get(name) if isinstance(mapping, dict) else None
+    return value if value is None or isinstance(value, str | int | float | bool) else repr(value)
+
+
+def card_cache_key(card: dict) -> tuple:
+    """Everything listing_card.html reads from ``card``, plus the "… ago" it shows now."""
+    category = card.get("category")
+    highlight_ = card.get("highlight")
+    return (
+        _field(card, "id"),
+        _field(card, "title"),
+        _field(card, "price"),
+        _field(category, "name"),
+        _field(card, "condition"),
+        _field(card, "status"),
+        _field(card, "view_count"),
+        _field(card, "created_at"),
+        _field(highlight_, "title"),
+        _field(highlight_, "description"),
+        ago(card.get("created_at")),
+    )
+
+
+@register.simple_tag
+def listing_card(card) -> SafeString:
+    """One listing card (``partials/listing_card.html``), rendered once per distinct card."""
+    if not isinstance(card, dict):
+        return mark_safe("")  # noqa: S308 - empty
+    key = card_cache_key(card)
+    cached = card_cache.get(key)
+    if cached is None:
+        cached = mark_safe(get_template(CARD_TEMPLATE).render({"card": card}))  # noqa: S308 - autoescaped template output
+        card_cache.put(key, cached)
+    return cached
