@@ -1,74 +1,57 @@
-"""The batch workers inside the running stack (make up), through the public API."""
+"""The batch workers inside the running stack (make up), through the public API.
 
-import os
-import secrets
-import time
+The API is the stack's public door (``testsupport.api_url()``, from the stack's
+settings); the run fails, never skips, when it does not answer.
+"""
 
 import pytest
 import requests
 
+import testsupport
+from testsupport import create_listing, signup, unique_word, wait_until
+
 pytestmark = [pytest.mark.integration, pytest.mark.search]
-
-API = os.environ.get("BENCH_API_URL", "http://127.0.0.1:8000/api/v1")
-
-
-def wait_for(check, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.2)
-    return check()
 
 
 @pytest.fixture(scope="module")
-def session():
-    http = requests.Session()
-    suffix = secrets.token_hex(4)
-    signup = http.post(
-        f"{API}/auth/signup",
-        json={
-            "username": f"batch_it_{suffix}",
-            "email": f"batch_it_{suffix}@example.com",
-            "password": secrets.token_urlsafe(12) + "Aa1!",
-        },
-        timeout=10,
-    )
-    assert signup.status_code == 201, signup.text
-    http.headers["Authorization"] = f"Bearer {signup.json()['authenticator']}"
-    return http
+def api():
+    testsupport.require_site(testsupport.public_url())
+    return testsupport.api_url()
+
+
+@pytest.fixture(scope="module")
+def author(api):
+    return signup(api, prefix="batchit")
 
 
 class LiveStackTest:
-    def test_created_listing_indexed_and_views_reach_search_document(self, session, es):
-        category = session.get(f"{API}/categories", timeout=10).json()["categories"][0]["slug"]
-        word = "bt" + secrets.token_hex(5) + "x"
-        created = session.post(
-            f"{API}/listings",
-            json={
-                "title": f"Batch probe {word}",
-                "description": "probe",
-                "price": "3.00",
-                "category": category,
-            },
-            timeout=10,
+    def test_created_listing_indexed_and_views_reach_search_document(self, api, author, es):
+        category = requests.get(f"{api}/categories", timeout=15).json()["categories"][0]["slug"]
+        word = unique_word("bt")
+        created = create_listing(
+            api,
+            author.token,
+            title=f"Batch probe {word}",
+            description="probe",
+            price="3.00",
+            category=category,
         )
-        assert created.status_code == 201, created.text
-        listing_id = str(created.json()["id"])
+        listing_id = str(created["id"])
 
-        def indexed():
-            return es.exists(index="listings", id=listing_id).body
-
-        assert wait_for(indexed), "listing never reached the search index"
+        wait_until(
+            lambda: es.exists(index="listings", id=listing_id).body,
+            60,
+            message="the listing in the search index",
+        )
         assert es.get(index="listings", id=listing_id)["_source"]["title"].endswith(word)
 
         for _ in range(3):
-            assert session.get(f"{API}/listings/{listing_id}", timeout=10).status_code == 200
+            assert requests.get(f"{api}/listings/{listing_id}", timeout=15).status_code == 200
 
-        def views():
-            return es.get(index="listings", id=listing_id)["_source"]["views"] >= 3
-
-        assert wait_for(views), "page views never reached the search document"
+        wait_until(
+            lambda: es.get(index="listings", id=listing_id)["_source"]["views"] >= 3,
+            60,
+            message="the page views in the search document",
+        )
         # the views update kept the external version, so the listing's next event applies
         assert es.get(index="listings", id=listing_id)["_version"] == 1
