@@ -130,6 +130,9 @@ AUTH_COOKIE_DEFAULT_MAX_AGE = env.int("AUTH_COOKIE_DEFAULT_MAX_AGE", default=14 
 WEB_INSTANCE = env("WEB_INSTANCE", default="")
 
 LOGGING = logging_config("web-frontend", env("LOG_LEVEL", default="INFO"))
+# The same JSON lines to the same stream, written by a background thread
+# (core/logging.py): a request no longer waits for its access line to reach the pipe.
+LOGGING["handlers"]["stdout"]["class"] = "core.logging.BackgroundStreamHandler"
 
 SITE_NAME = env("SITE_NAME", default="Marketplace")
 # Read directly: django-environ would treat a leading "$" as a reference to another variable.
