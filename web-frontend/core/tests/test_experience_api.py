@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
+from types import SimpleNamespace
 
 import pytest
 import requests
@@ -24,6 +24,7 @@ from clients.experience_api import (
 )
 from conftest import TOKEN, api_url
 from mpcommon.request_id import reset_request_id, set_request_id
+from testsupport import wait_until
 
 
 class ExperienceApiHeadersTest:
@@ -152,7 +153,7 @@ def silent_server():
 
     thread = threading.Thread(target=accept_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    yield SimpleNamespace(url=f"http://127.0.0.1:{server.getsockname()[1]}", accepted=accepted)
     stop.set()
     thread.join(1)
     for conn in accepted:
@@ -171,21 +172,20 @@ def closed_port_url() -> str:
 class ExperienceApiRealNetworkTest:
     """Without `responses`: a real hung socket and a real closed port."""
 
-    def test_hung_api_gives_503_page_within_the_timeout(self, client, silent_server):
-        with override_settings(EXPERIENCE_API_URL=silent_server, EXPERIENCE_API_READ_TIMEOUT=0.3):
-            started = time.monotonic()
+    def test_hung_api_gives_503_page_after_the_read_timeout(self, client, silent_server):
+        with override_settings(
+            EXPERIENCE_API_URL=silent_server.url, EXPERIENCE_API_READ_TIMEOUT=0.3
+        ):
             response = client.get("/")
-            elapsed = time.monotonic() - started
 
         assert response.status_code == 503
-        assert 0.3 <= elapsed < 1.5
         assert b"Traceback" not in response.content
+        # It did connect and wait for an answer that never came (a read timeout, not a
+        # refused connection).
+        wait_until(lambda: silent_server.accepted, 30, message="the hung server's connection")
 
-    def test_api_down_gives_503_page_quickly(self, client):
+    def test_api_down_gives_503_page(self, client):
         with override_settings(EXPERIENCE_API_URL=closed_port_url()):
-            started = time.monotonic()
             response = client.get("/listings/1/")
-            elapsed = time.monotonic() - started
 
         assert response.status_code == 503
-        assert elapsed < 1.0
