@@ -1,26 +1,31 @@
 """Against the running models-api of the stack (``make up``): read-only checks.
 
 Selected with ``-m integration``; they use MODELS_API_URL and SERVICE_TOKEN from the
-stack's environment and write nothing.
+stack's settings (``testsupport.stack_settings``) and write nothing. Without the running
+service the run fails, never skips.
 """
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import requests
 
+import testsupport
+
 pytestmark = pytest.mark.integration
 
-BASE = os.environ.get("MODELS_API_URL", "http://127.0.0.1:8300").rstrip("/")
+BASE = testsupport.stack_settings()["MODELS_API_URL"].rstrip("/")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def service_is_up():
+    testsupport.require_site(BASE)
 
 
 @pytest.fixture(scope="module")
 def live():
-    token = os.environ.get("SERVICE_TOKEN", "")
-    if not token:
-        pytest.fail("SERVICE_TOKEN must be set (run through ops/stack.py run)")
+    token = testsupport.stack_settings().get("SERVICE_TOKEN", "")
+    assert token, "SERVICE_TOKEN is not in the stack's settings (var/secrets.env)"
     session = requests.Session()
     session.headers["X-Service-Token"] = token
     yield session

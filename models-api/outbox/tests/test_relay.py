@@ -18,7 +18,7 @@ from mpcommon import events
 from outbox import relay as relay_module
 from outbox.models import OutboxEvent
 from outbox.relay import PUBLISHER_LOCK_KEY, Relay, make_producer, publish_batch, purge_sent
-from outbox.services import notify_relay, record_listing_event
+from outbox.services import NOTIFY_CHANNEL, notify_relay, record_listing_event
 from outbox.tests.fakes import FakeProducer
 
 
@@ -216,14 +216,23 @@ class RelayConcurrencyTest:
         assert len(published) == len(set(published)) == 60
 
     def test_notify_wakes_the_relay_before_the_poll_interval(self):
-        relay = Relay(producer_factory=FakeProducer, poll_seconds=5)
+        # A poll interval far longer than any test: the wait can only end by the NOTIFY.
+        relay = Relay(producer_factory=FakeProducer, poll_seconds=60)
         relay.listener = relay._listen()
+        woken_by = []
+        real_notifies = relay.listener.notifies
+
+        def recording_notifies(**kwargs):
+            for notify in real_notifies(**kwargs):
+                woken_by.append(notify.channel)
+                yield notify
+
+        relay.listener.notifies = recording_notifies
         try:
             with transaction.atomic():
                 notify_relay()  # delivered at commit
-            started = time.monotonic()
             relay._wait_for_new_rows()
-            assert time.monotonic() - started < 2
+            assert woken_by == [NOTIFY_CHANNEL]
         finally:
             relay._close_listener()
 
