@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 
 import pytest
 from django.test import override_settings
@@ -52,10 +51,12 @@ class NestingDepthTest:
             "[]" * 200_000,
         ],
     )
+    # No stopwatch (a loaded machine makes any tight bound a flake): a linear scan of
+    # these 400,000 characters takes milliseconds, a quadratic one hours, so the per-test
+    # timeout alone tells them apart with a margin of thousands.
+    @pytest.mark.timeout(60)
     def test_hostile_text_scanned_in_linear_time(self, text):
-        started = time.perf_counter()
-        nesting_depth(text)
-        assert time.perf_counter() - started < 0.5
+        assert nesting_depth(text) >= 0
 
 
 class LoadsStrictTest:
