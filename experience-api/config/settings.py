@@ -115,7 +115,7 @@ SEARCH_CACHE_INVALIDATION_DELAYS = env.list(
 )
 
 # --- Kafka (page views) ---------------------------------------------------------------
-# Bootstrap servers and api_version come from mpcommon.kafka_config (KAFKA_* variables).
+# Bootstrap servers come from mpcommon.kafka_config (KAFKA_BOOTSTRAP_SERVERS).
 KAFKA_MAX_BLOCK_MS = env.int("KAFKA_MAX_BLOCK_MS", default=200)
 PAGE_VIEW_QUEUE_SIZE = env.int("PAGE_VIEW_QUEUE_SIZE", default=10000)
 CACHE_INVALIDATOR_GROUP = env("CACHE_INVALIDATOR_GROUP", default="experience-api-cache")

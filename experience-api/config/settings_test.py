@@ -15,7 +15,6 @@ os.environ["ELASTICSEARCH_URL"] = "http://127.0.0.1:1"
 os.environ["REDIS_URL"] = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("CACHE_KEY_PREFIX", "exp-test")
 os.environ["KAFKA_BOOTSTRAP_SERVERS"] = "127.0.0.1:1"
-os.environ["KAFKA_API_VERSION"] = "0.9"
 os.environ.setdefault("MODELS_API_BACKOFF", "0")
 os.environ.setdefault("SEARCH_TIMEOUT", "0.5")
 

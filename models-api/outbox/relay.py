@@ -65,14 +65,14 @@ class BatchResult:
 def make_producer(
     *,
     bootstrap_servers: str | None = None,
-    api_version: str | None = None,
     max_block_ms: int = 5000,
     request_timeout_ms: int = 10000,
 ):
     """A KafkaProducer tuned for the outbox: durable acks, one request in flight.
 
-    ``max_in_flight_requests_per_connection=1`` keeps retried messages in order on the
-    0.9 broker (no idempotent producer there). Bounded blocking: a down broker makes
+    The idempotent producer (Kafka 4) makes the broker drop a retried duplicate, and one
+    request in flight keeps retried messages in order per partition, so the order of
+    events per listing survives retries. Bounded blocking: a down broker makes
     ``send`` fail after ``max_block_ms`` instead of hanging the relay.
     """
     from kafka import KafkaProducer
@@ -80,17 +80,11 @@ def make_producer(
     kwargs = kafka_config.client_kwargs()
     if bootstrap_servers is not None:
         kwargs["bootstrap_servers"] = kafka_config.bootstrap_servers(bootstrap_servers)
-    if api_version is not None:
-        version = kafka_config.api_version(api_version)
-        if version:
-            kwargs["api_version"] = version
-        else:
-            kwargs.pop("api_version", None)
     return KafkaProducer(
         **kwargs,
         client_id="models-api-outbox-relay",
         acks="all",
-        enable_idempotence=False,
+        enable_idempotence=True,
         retries=3,
         max_in_flight_requests_per_connection=1,
         linger_ms=5,

@@ -37,6 +37,10 @@ if ! mvn "${args[@]}" 2>&1 | sed -u 's/\x1b\[[0-9;]*m//g'; then
     echo "build.sh: Maven could not resolve the Kafka artifacts of $pom" >&2
     exit 1
 fi
+if ! compgen -G "$out/lib.new/kafka_2.13-*.jar" >/dev/null; then
+    echo "build.sh: Maven reported success but copied no Kafka jar into $out/lib.new" >&2
+    exit 1
+fi
 rm -rf "$out/lib.old"
 [[ -d "$out/lib" ]] && mv "$out/lib" "$out/lib.old"
 mv "$out/lib.new" "$out/lib"

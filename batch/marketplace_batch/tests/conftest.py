@@ -9,11 +9,8 @@ from dataclasses import replace
 
 import pytest
 
+from marketplace_batch.settings import Settings
 from mpcommon import events
-
-os.environ.setdefault("KAFKA_API_VERSION", "0.9")
-
-from marketplace_batch.settings import Settings  # noqa: E402
 
 Record = namedtuple("Record", "topic partition offset key value")
 

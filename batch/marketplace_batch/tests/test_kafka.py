@@ -1,4 +1,4 @@
-"""Against the real broker (topic auto-creation on) and the real search engine."""
+"""Against the real broker (each test creates its own topics) and the real search engine."""
 
 import time
 import uuid
@@ -11,7 +11,7 @@ from marketplace_batch import kafka_io, search
 from marketplace_batch.indexer import ListingIndexer
 from marketplace_batch.lifecycle import ShutdownFlag
 from marketplace_batch.reindex import ListingEventReplayer
-from mpcommon import events
+from mpcommon import events, kafka_topics
 from mpcommon.kafka_config import client_kwargs
 
 from .conftest import listing_event_bytes
@@ -24,12 +24,17 @@ RUN = uuid.uuid4().hex[:8]
 @pytest.fixture(scope="module", autouse=True)
 def _delete_topics_afterwards():
     yield
-    kafka_io.delete_topics_matching(f"test-listings-{RUN}-.*")  # and their .dlq
+    kafka_topics.delete_topics_matching(f"test-listings-{RUN}-.*")  # and their .dlq
 
 
 @pytest.fixture
 def topic():
-    return f"test-listings-{RUN}-{uuid.uuid4().hex[:8]}"
+    """A fresh topic and its dead-letter topic (the broker does not auto-create)."""
+    name = f"test-listings-{RUN}-{uuid.uuid4().hex[:8]}"
+    kafka_topics.ensure_topics(
+        [kafka_topics.TopicSpec(name, 1), kafka_topics.TopicSpec(events.dead_letter_topic(name), 1)]
+    )
+    return name
 
 
 @pytest.fixture
