@@ -14,7 +14,7 @@ from django.utils import timezone
 from model_bakery import baker
 
 from catalogue import services as catalogue_services
-from mpcommon import events
+from mpcommon import events, kafka_topics
 from outbox import relay as relay_module
 from outbox.models import OutboxEvent
 from outbox.relay import PUBLISHER_LOCK_KEY, Relay, make_producer, publish_batch, purge_sent
@@ -84,9 +84,7 @@ class PublishBatchTest:
             HTTP_X_AUTHENTICATOR=authenticator.token,
         )
         assert response.status_code == 201  # the write does not depend on Kafka at all
-        producer = make_producer(
-            bootstrap_servers="127.0.0.1:1", api_version="0.9", max_block_ms=300
-        )
+        producer = make_producer(bootstrap_servers="127.0.0.1:1", max_block_ms=300)
         try:
             result = publish_batch(producer, ack_timeout=1)
         finally:
@@ -249,7 +247,6 @@ class KafkaPublishTest:
 
         from kafka import KafkaConsumer, TopicPartition
 
-        api_version = os.environ.get("KAFKA_API_VERSION", "0.9")
         response = api_client.post(
             "/api/v1/listings",
             {"title": "Kettle", "description": "d", "price": "9.50", "category": "home-garden"},
@@ -260,18 +257,17 @@ class KafkaPublishTest:
         # A private topic, so a running stack's indexer never sees this test's events
         # (one fixed name: the consumer below seeks to the exact offset the ack returned).
         topic = "test.models-api.outbox"
+        kafka_topics.ensure_topics([kafka_topics.TopicSpec(topic, 1)])  # no auto-creation
         OutboxEvent.objects.update(topic=topic)
 
-        down = make_producer(
-            bootstrap_servers="127.0.0.1:1", api_version=api_version, max_block_ms=300
-        )
+        down = make_producer(bootstrap_servers="127.0.0.1:1", max_block_ms=300)
         try:
             assert publish_batch(down, ack_timeout=1).failed_id is not None
         finally:
             down.close(timeout=0)
         assert OutboxEvent.objects.get().sent_at is None
 
-        up = make_producer(api_version=api_version, max_block_ms=15000)
+        up = make_producer(max_block_ms=15000)
         try:
             result = publish_batch(up)
         finally:
@@ -283,7 +279,6 @@ class KafkaPublishTest:
 
         consumer = KafkaConsumer(
             bootstrap_servers=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
-            api_version=tuple(int(p) for p in api_version.split(".")),
             enable_auto_commit=False,
             consumer_timeout_ms=10000,
         )
