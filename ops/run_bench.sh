@@ -35,6 +35,9 @@ declare -a RESULTS=()
 FAILED=0
 
 restore() {
+  # The pages benchmark changes at most HAProxy's override (PAGES_EDGE_CACHE=off) and puts
+  # it back itself; restore only if it could not (killed).
+  [[ "$MODE" == "pages" && ! -f "${VAR_DIR:-$ROOT/var}/run/overrides/haproxy.env" ]] && return 0
   # Idempotent: removes only the override files the benchmark wrote, re-enables any web
   # server left in maintenance, restarts exp/HAProxy if they ran with overrides, starts
   # engines a drill left stopped.
