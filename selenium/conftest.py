@@ -5,7 +5,8 @@ both given explicitly so Selenium Manager never tries the network, with a fresh 
 in a temporary directory. Compose: ``SELENIUM_REMOTE_URL`` (e.g.
 ``http://selenium-chrome:4444/wd/hub``) switches to ``webdriver.Remote``.
 
-The site is reached at ``BASE_URL`` (default ``PUBLIC_URL``, i.e. HAProxy).
+The site is reached at ``BASE_URL`` (compose) or else the stack's ``PUBLIC_URL``, i.e.
+HAProxy as ``make up`` started it (``testsupport.public_url``). Without it the run fails.
 """
 
 from __future__ import annotations
@@ -14,17 +15,14 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import requests
+import testsupport
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
-
-from pages.names import unique_word
 
 HERE = Path(__file__).resolve().parent
 ARTIFACTS = Path(os.environ.get("SELENIUM_ARTIFACTS", HERE / "artifacts"))
@@ -72,53 +70,36 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+# The browser cannot choose its source address: on the native stack it talks to HAProxy
+# from 127.0.0.1, the address of its credential rate-limit bucket.
+BROWSER_ADDRESS = "127.0.0.1"
+
+
 @pytest.fixture(scope="session")
 def base_url() -> str:
-    url = os.environ.get("BASE_URL") or os.environ.get("PUBLIC_URL") or "http://127.0.0.1:8000"
-    return url.rstrip("/")
+    return testsupport.public_url()
 
 
 @pytest.fixture(scope="session", autouse=True)
 def site_is_up(base_url):
-    """Fail fast with a clear message instead of a browser timeout per test."""
-    try:
-        response = requests.get(f"{base_url}/healthz", timeout=5)
-    except requests.RequestException as exc:
-        pytest.exit(f"the site is not reachable at {base_url} ({exc}); run `make up`", 2)
-    if response.status_code != 200:
-        pytest.exit(f"{base_url}/healthz answered {response.status_code}; run `make up`", 2)
-    _reset_rate_limit()
+    """Fail fast with a clear message instead of a browser timeout per test; start the
+    browser's auth rate-limit bucket empty.
 
-
-def _reset_rate_limit() -> None:
-    """Start from a clean auth rate-limit window on the native stack.
-
-    HAProxy limits POSTs to /login/ and /signup/ per client address; a suite run right
-    after another one (the stack tests deliberately exhaust it) must not inherit its 429s.
-    Only where the local runtime socket exists (the native stack); compose has none.
+    Every other suite talks to HAProxy from loopback addresses of its own
+    (``testsupport.session``), so 127.0.0.1's bucket holds only what a browser on this
+    machine spent; it is emptied through HAProxy's admin socket where the native stack
+    has one (compose has none, and there the browser is on its own container).
     """
-    path = os.environ.get("HAPROXY_SOCKET", "")
-    if not path or not Path(path).exists():
-        return
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.settimeout(5)
-        sock.connect(path)
-        sock.sendall(b"clear table public\n")
-        sock.recv(4096)
+    testsupport.require_site(base_url)
+    testsupport.forget_auth_attempts(BROWSER_ADDRESS)
 
 
 @pytest.fixture(scope="session")
 def account(base_url) -> Account:
     """A fresh user created through the public API (faster than the sign-up form)."""
-    username = unique_word("selacct")
     password = "Sel-" + secrets.token_urlsafe(12)
-    response = requests.post(
-        f"{base_url}/api/v1/auth/signup",
-        json={"username": username, "email": f"{username}@example.com", "password": password},
-        timeout=15,
-    )
-    assert response.status_code == 201, f"API sign-up: {response.status_code} {response.text}"
-    return Account(username=username, password=password)
+    created = testsupport.signup(f"{base_url}/api/v1", prefix="selacct", password=password)
+    return Account(username=created.username, password=password)
 
 
 def _local_driver(profile_dir: str) -> webdriver.Chrome:

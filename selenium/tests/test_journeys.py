@@ -6,8 +6,9 @@ per run), so the suite can run against any stack, any number of times.
 
 from __future__ import annotations
 
+from testsupport import unique_word
+
 from pages import HomePage, LoginPage, NewListingPage, SearchResultsPage, SignupPage
-from pages.names import unique_word
 
 
 class SellerJourneyTest:
