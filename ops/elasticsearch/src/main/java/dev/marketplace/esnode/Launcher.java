@@ -110,9 +110,15 @@ public final class Launcher {
             Map.of()
         );
 
-        Node node = new Node(environment, pluginsLoader);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(node, logger), "es-dev-node-shutdown"));
-        node.start();
+        try {
+            Node node = new Node(environment, pluginsLoader);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(node, logger), "es-dev-node-shutdown"));
+            node.start();
+        } catch (Throwable t) {
+            // e.g. the port is taken: say so and exit non-zero (the shutdown hook closes a built node)
+            logger.error("node failed to start", t);
+            System.exit(1);
+        }
         logger.info("node [{}] of cluster [{}] is up on http://{}:{}", nodeName, clusterName, host, httpPort);
 
         // Stay in the foreground; the shutdown hook releases this when the node is closed.
