@@ -60,3 +60,4 @@ npm_install web-frontend   # Bootstrap (served locally by whitenoise)
 # cache (~/.m2, or MAVEN_REPO_LOCAL) makes a rebuild after a pom change quick.
 ENGINES_DIR="${ENGINES_DIR:-$ROOT/.engines}"
 bash ops/kafka/build.sh "$ENGINES_DIR/kafka"
+bash ops/elasticsearch/build.sh "$ENGINES_DIR/elasticsearch"

@@ -55,7 +55,8 @@ PORTS = [
     ("redis", "REDIS_PORT", "Redis"),
     ("kafka", "KAFKA_PORT", "Kafka"),
     ("kafka", "KAFKA_CONTROLLER_PORT", "Kafka controller (KRaft)"),
-    ("search", "SEARCH_PORT", "search engine (noida-db)"),
+    ("search", "SEARCH_PORT", "Elasticsearch"),
+    ("search", "SEARCH_TRANSPORT_PORT", "Elasticsearch transport"),
 ]
 INFRA = ["postgres", "redis", "kafka", "search"]
 APPS = [
@@ -102,11 +103,6 @@ def _ensure_secrets() -> dict[str, str]:
         path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
         path.chmod(0o600)
     return values
-
-
-def _noida_binary() -> Path:
-    found = sorted((VENV / "lib").glob("python3*/site-packages/noida_db/noida-db"))
-    return found[0] if found else VENV / "lib" / "noida_db" / "noida-db"
 
 
 def _first(paths, default: Path) -> Path:
@@ -166,7 +162,8 @@ def load_env() -> dict[str, str]:
         "KAFKA_LIB": str(ENGINES / "kafka" / "lib"),
         "KAFKA_DATA_DIR": str(VAR / "data" / "kafka"),
         "PG_BIN": str(_pg_bin()),
-        "NOIDA_BIN": str(_noida_binary()),
+        "ES_ENGINE_DIR": str(ENGINES / "elasticsearch"),
+        "ES_DATA_DIR": str(VAR / "data" / "elasticsearch"),
         "PG_OS_USER": "postgres" if os.geteuid() == 0 else getpass.getuser(),
         "PG_DATA_DIR": str(pg_data),
         "PG_SOCKET_DIR": str(pg_socket),
@@ -217,7 +214,7 @@ def render_configs(env: dict[str, str]) -> bool:
         "log/kafka",
         "data",
         "data/redis",
-        "data/search",
+        "data/elasticsearch",
         "data/kafka",
     ):
         (VAR / sub).mkdir(parents=True, exist_ok=True)
@@ -350,7 +347,8 @@ def preflight(env: dict[str, str]) -> None:
         "Apache Kafka 4 (Maven: ops/kafka/build.sh)": _first(
             Path(env["KAFKA_LIB"]).glob("kafka_2.13-*.jar"), Path(env["KAFKA_LIB"])
         ),
-        "search engine (PyPI: noida-db)": Path(env["NOIDA_BIN"]),
+        "Elasticsearch 8 (Maven: ops/elasticsearch/build.sh)": Path(env["ES_ENGINE_DIR"])
+        / ".build-stamp",
         "gunicorn (.venv)": VENV / "bin" / "gunicorn",
         "supervisord (.venv)": VENV / "bin" / "supervisord",
     }
@@ -559,7 +557,8 @@ def start_infra(env: dict[str, str]) -> None:
     wait_for("postgres", lambda: pg_ready(env), 60, f"accepting connections on {env['PG_PORT']}")
     ensure_database(env)
     wait_for("redis", lambda: port_open(int(env["REDIS_PORT"]), host), 30, "listening")
-    wait_for("search", lambda: http_get(env["ELASTICSEARCH_URL"])[0] == 200, 30, "HTTP 200 on /")
+    health = f"{env['ELASTICSEARCH_URL']}/_cluster/health?wait_for_status=yellow&timeout=1s"
+    wait_for("search", lambda: http_get(health)[0] == 200, 120, "cluster health yellow")
     wait_for("kafka", lambda: kafka_ready(env), 90, f"broker started on {env['KAFKA_PORT']}")
     ensure_topics(env)
 

@@ -20,9 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "common"), str(ROOT / "batch"), str(ROOT / "experience-api")]
 
 from elasticsearch import ApiError, Elasticsearch  # noqa: E402
+from search import queries  # noqa: E402  (experience-api/search/queries.py: pure functions)
+
 from marketplace_batch import search as batch_search  # noqa: E402
 from mpcommon import search_index  # noqa: E402
-from search import queries  # noqa: E402  (experience-api/search/queries.py: pure functions)
 
 failures: list[str] = []
 
@@ -64,15 +65,27 @@ def generic_checks(es: Elasticsearch) -> None:
     for _id, title, tag, views, created, price in docs:
         operations.append({"index": {"_index": index, "_id": _id}})
         operations.append(
-            {"title": title, "tag": tag, "views": views, "created_at": created.isoformat(), "price": price}
+            {
+                "title": title,
+                "tag": tag,
+                "views": views,
+                "created_at": created.isoformat(),
+                "price": price,
+            }
         )
     bulk = es.bulk(operations=operations, refresh=True)
     check("bulk index", bulk["errors"] is False, f"{len(bulk['items'])} items")
 
-    tokens = [t["token"] for t in es.indices.analyze(index=index, field="title", text="Running lamps")["tokens"]]
+    tokens = [
+        t["token"]
+        for t in es.indices.analyze(index=index, field="title", text="Running lamps")["tokens"]
+    ]
     check("english analyzer stems", tokens == ["run", "lamp"], tokens)
 
-    r = es.search(index=index, query={"multi_match": {"query": "brss lmap", "fields": ["title"], "fuzziness": "AUTO"}})
+    r = es.search(
+        index=index,
+        query={"multi_match": {"query": "brss lmap", "fields": ["title"], "fuzziness": "AUTO"}},
+    )
     check("multi_match fuzziness AUTO", set(hits(r)) == {"2", "3"}, hits(r))
 
     r = es.search(index=index, query={"match_phrase_prefix": {"title": "vintage bra"}})
@@ -97,7 +110,16 @@ def generic_checks(es: Elasticsearch) -> None:
                 "query": {"match_all": {}},
                 "functions": [
                     {"field_value_factor": {"field": "views", "modifier": "log1p", "missing": 0}},
-                    {"gauss": {"created_at": {"origin": "now", "scale": "7d", "offset": "1d", "decay": 0.5}}},
+                    {
+                        "gauss": {
+                            "created_at": {
+                                "origin": "now",
+                                "scale": "7d",
+                                "offset": "1d",
+                                "decay": 0.5,
+                            }
+                        }
+                    },
                 ],
                 "score_mode": "sum",
                 "boost_mode": "multiply",
@@ -106,16 +128,37 @@ def generic_checks(es: Elasticsearch) -> None:
     )
     check("function_score field_value_factor + gauss(date)", hits(r)[:2] == ["1", "3"], hits(r))
 
-    r = es.search(index=index, query={"range": {"price": {"gte": 0.07, "lte": 40}}}, sort=[{"price": "asc"}])
+    r = es.search(
+        index=index, query={"range": {"price": {"gte": 0.07, "lte": 40}}}, sort=[{"price": "asc"}]
+    )
     sort_values = [h["sort"][0] for h in r["hits"]["hits"]]
-    check("scaled_float range + sort", hits(r) == ["4", "2", "3"] and sort_values == [0.07, 25.5, 40.0], sort_values)
-    r = es.search(index=index, size=0, aggs={"avg": {"avg": {"field": "price"}}, "max": {"max": {"field": "price"}}})
-    check("scaled_float aggregations", round(r["aggregations"]["avg"]["value"], 4) == 31.39 and r["aggregations"]["max"]["value"] == 59.99, r["aggregations"])
+    check(
+        "scaled_float range + sort",
+        hits(r) == ["4", "2", "3"] and sort_values == [0.07, 25.5, 40.0],
+        sort_values,
+    )
+    r = es.search(
+        index=index,
+        size=0,
+        aggs={"avg": {"avg": {"field": "price"}}, "max": {"max": {"field": "price"}}},
+    )
+    check(
+        "scaled_float aggregations",
+        round(r["aggregations"]["avg"]["value"], 4) == 31.39
+        and r["aggregations"]["max"]["value"] == 59.99,
+        r["aggregations"],
+    )
     mapping = es.indices.get_mapping(index=index)[index]["mappings"]["properties"]["price"]
-    check("scaled_float mapping round-trips", mapping == {"type": "scaled_float", "scaling_factor": 100.0}, mapping)
+    check(
+        "scaled_float mapping round-trips",
+        mapping == {"type": "scaled_float", "scaling_factor": 100.0},
+        mapping,
+    )
 
     es.indices.put_alias(index=index, name="smoke-alias")
-    es.indices.create(index="smoke-generic-2", settings={"number_of_shards": 1, "number_of_replicas": 0})
+    es.indices.create(
+        index="smoke-generic-2", settings={"number_of_shards": 1, "number_of_replicas": 0}
+    )
     es.indices.update_aliases(
         actions=[
             {"remove": {"index": index, "alias": "smoke-alias"}},
@@ -128,19 +171,27 @@ def generic_checks(es: Elasticsearch) -> None:
     try:
         r = es.update_by_query(
             index=index,
-            script={"source": "ctx._source.views += params.n", "lang": "painless", "params": {"n": 1}},
+            script={
+                "source": "ctx._source.views += params.n",
+                "lang": "painless",
+                "params": {"n": 1},
+            },
             refresh=True,
         )
         print(f"ok   update_by_query with painless  ({r['updated']} updated)")
     except ApiError as exc:
-        print(f"n/a  update_by_query with painless  (not on this node: {exc.meta.status} {str(exc)[:120]})")
+        print(
+            f"n/a  update_by_query with painless  (not on this node: {exc.meta.status})"
+        )
 
     es.indices.refresh(index=index)
     es.indices.delete(index=[index, "smoke-generic-2"])
     check("refresh + delete index", not es.indices.exists(index=index))
 
 
-def listing(i: int, title: str, description: str, category: str, price: str, views: int, days_old: int) -> dict:
+def listing(
+    i: int, title: str, description: str, category: str, price: str, views: int, days_old: int
+) -> dict:
     created = (datetime.now(UTC) - timedelta(days=days_old)).isoformat()
     return {
         "id": i,
@@ -167,16 +218,33 @@ def project_checks(es: Elasticsearch) -> None:
     index = created
 
     rows = [
-        listing(1, "Vintage film camera", "A working 35mm camera with its leather case.", "cameras", "120.00", 40, 2),
-        listing(2, "Brass desk lamp", "Heavy brass lamp, rewired, warm light.", "home", "35.50", 3, 30),
-        listing(3, "Camera lens 50mm", "Sharp prime lens for vintage cameras.", "cameras", "80.00", 0, 0),
+        listing(
+            1,
+            "Vintage film camera",
+            "A working 35mm camera with its leather case.",
+            "cameras",
+            "120.00",
+            40,
+            2,
+        ),
+        listing(
+            2, "Brass desk lamp", "Heavy brass lamp, rewired, warm light.", "home", "35.50", 3, 30
+        ),
+        listing(
+            3, "Camera lens 50mm", "Sharp prime lens for vintage cameras.", "cameras", "80.00", 0, 0
+        ),
         listing(4, "Running shoes", "Trail running shoes, size 42.", "sport", "19.99", 12, 5),
     ]
     writes = [
-        batch_search.ListingWrite(r["id"], r["version"], search_index.listing_document(r)) for r in rows
+        batch_search.ListingWrite(r["id"], r["version"], search_index.listing_document(r))
+        for r in rows
     ]
     outcome = batch_search.write_listings(es, writes, alias)
-    check("bulk with external versioning", len(outcome.applied) == 4, f"applied {len(outcome.applied)}")
+    check(
+        "bulk with external versioning",
+        len(outcome.applied) == 4,
+        f"applied {len(outcome.applied)}",
+    )
     stale = batch_search.write_listings(es, writes[:1], alias)
     check("stale version is refused (409)", len(stale.stale) == 1)
     es.indices.refresh(index=alias)
@@ -203,24 +271,50 @@ def project_checks(es: Elasticsearch) -> None:
     check("search: category facets", facets == {"cameras": ("Cameras", 2)}, facets)
 
     r = run(q="vintage cam")
-    check("search: as-you-type (bool_prefix)", [c["id"] for c in r["results"]][:1] == [1], [c["id"] for c in r["results"]])
+    check(
+        "search: as-you-type (bool_prefix)",
+        [c["id"] for c in r["results"]][:1] == [1],
+        [c["id"] for c in r["results"]],
+    )
 
     r = run(q="camera", category="cameras", sort="price_asc")
-    check("search: post_filter + price sort", [c["id"] for c in r["results"]] == [3, 1], [c["id"] for c in r["results"]])
-    check("search: price string from scaled_float doc", r["results"][0]["price"] == "80.00", r["results"][0]["price"])
+    check(
+        "search: post_filter + price sort",
+        [c["id"] for c in r["results"]] == [3, 1],
+        [c["id"] for c in r["results"]],
+    )
+    check(
+        "search: price string from scaled_float doc",
+        r["results"][0]["price"] == "80.00",
+        r["results"][0]["price"],
+    )
 
     r = run(min_price=Decimal("19.99"), max_price=Decimal("35.5"), sort="price_desc")
-    check("search: price range filter on scaled_float", [c["id"] for c in r["results"]] == [2, 4], [c["id"] for c in r["results"]])
+    check(
+        "search: price range filter on scaled_float",
+        [c["id"] for c in r["results"]] == [2, 4],
+        [c["id"] for c in r["results"]],
+    )
 
     r = run(sort="hot")
-    check("search: hot (function_score)", [c["id"] for c in r["results"]][:1] == [1], [c["id"] for c in r["results"]])
+    check(
+        "search: hot (function_score)",
+        [c["id"] for c in r["results"]][:1] == [1],
+        [c["id"] for c in r["results"]],
+    )
     r = run(sort="newest")
-    check("search: newest", [c["id"] for c in r["results"]][0] == 3, [c["id"] for c in r["results"]])
+    check(
+        "search: newest", [c["id"] for c in r["results"]][0] == 3, [c["id"] for c in r["results"]]
+    )
 
     new_index = batch_search.concrete_index_name(alias)
     batch_search.create_listings_index(es, new_index)
     old = batch_search.swap_alias(es, alias, new_index)
-    check("swap_alias (update_aliases)", old == [index] and batch_search.aliased_indices(es, alias) == [new_index], old)
+    check(
+        "swap_alias (update_aliases)",
+        old == [index] and batch_search.aliased_indices(es, alias) == [new_index],
+        old,
+    )
     es.indices.delete(index=[index, new_index])
 
 
@@ -235,7 +329,10 @@ def main() -> int:
     started = time.monotonic()
     generic_checks(es)
     project_checks(es)
-    print(f"{len(failures)} failed, in {time.monotonic() - started:.1f}s" + (f": {failures}" if failures else ""))
+    print(
+        f"{len(failures)} failed, in {time.monotonic() - started:.1f}s"
+        + (f": {failures}" if failures else "")
+    )
     return 1 if failures else 0
 
 

@@ -45,6 +45,7 @@ class ComposeTest:
             "postgres",
             "redis",
             "kafka",
+            "kafka-init",
             "elasticsearch",
             "models",
             "exp",
@@ -66,8 +67,27 @@ class ComposeTest:
     def test_dependencies_wait_for_health(self, compose):
         for name, service in compose["services"].items():
             for dependency, rule in (service.get("depends_on") or {}).items():
+                if dependency == "kafka-init":  # a one-shot job: its success is the signal
+                    assert rule == {"condition": "service_completed_successfully"}, name
+                    continue
                 assert rule == {"condition": "service_healthy"}, (name, dependency)
                 assert "healthcheck" in compose["services"][dependency], dependency
+
+    def test_engines_are_the_native_major_versions(self, compose):
+        kafka_pom = (ROOT / "ops" / "kafka" / "pom.xml").read_text()
+        es_pom = (ROOT / "ops" / "elasticsearch" / "pom.xml").read_text()
+        kafka_image = compose["services"]["kafka"]["image"]
+        es_image = compose["services"]["elasticsearch"]["image"]
+        assert kafka_image.startswith("apache/kafka:4.")
+        assert f"<kafka.version>{kafka_image.split(':')[1]}</kafka.version>" in kafka_pom
+        assert es_image.startswith("elasticsearch:8.")
+        assert f"<es.version>{es_image.split(':')[1]}</es.version>" in es_pom
+
+    def test_topics_are_created_not_auto_created(self, compose):
+        kafka = compose["services"]["kafka"]["environment"]
+        assert kafka["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+        init = compose["services"]["kafka-init"]
+        assert "./ops/kafka/topics.txt:/topics.txt:ro" in init["volumes"]
 
     def test_every_build_has_its_dockerfile(self, compose):
         for name, service in compose["services"].items():
@@ -108,9 +128,10 @@ class SupervisorConfigTest:
             "8300",
             "5432",
             "6379",
-            "2181",
             "9092",
+            "9093",
             "9200",
+            "9300",
         }
 
 
@@ -130,10 +151,10 @@ class PreflightTest:
         assert f"port {port} (HAProxy stats" in str(error.value)
 
     def test_missing_engine_is_named(self):
-        env = {**stack.load_env(), "NOIDA_BIN": "/nonexistent/noida-db"}
+        env = {**stack.load_env(), "KAFKA_LIB": "/nonexistent/kafka/lib"}
         with pytest.raises(stack.StackError) as error:
             stack.preflight(env)
-        assert "search engine (PyPI: noida-db)" in str(error.value)
+        assert "Apache Kafka 4 (Maven: ops/kafka/build.sh)" in str(error.value)
 
 
 def _free_port() -> int:
