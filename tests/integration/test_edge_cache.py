@@ -26,6 +26,7 @@ import shutil
 import socket
 import subprocess
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -107,8 +108,9 @@ def edge(tmp_path_factory):
         "WEB1_ADDR": stub_addr,
         "WEB2_ADDR": stub_addr,
         "EXP_ADDR": stub_addr,
-        # Long enough that no copy expires during a test: what ends one here is a rule.
-        "EDGE_CACHE_SECONDS": "60",
+        # Periods of an hour: no copy is renewed during a test, what ends one is a rule.
+        "EDGE_CACHE_SECONDS": "3600",
+        "EDGE_CACHE_MAX_AGE": "14400",
         "EDGE_CACHE": "on",
     }
     log = (folder / "haproxy.log").open("w")
@@ -156,6 +158,21 @@ class EdgeRulesTest:
         url = edge.url + fresh_path(page)
         first, second = get(url), get(url)
         assert first.headers["X-Cache-Status"] == "MISS"
+        assert second.headers["X-Cache-Status"] == "HIT"
+        assert serial(second) == serial(first)
+
+    def test_concurrent_first_visitors_share_one_render(self, edge):
+        url = edge.url + fresh_path()
+        with ThreadPoolExecutor(max_workers=30) as pool:
+            answers = list(pool.map(lambda _: get(url), range(30)))
+        assert {a.status_code for a in answers} == {200}
+        assert len({serial(a) for a in answers}) == 1
+        assert sorted(a.headers["X-Cache-Status"] for a in answers).count("MISS") == 1
+
+    def test_gzip_clients_are_served_from_the_cache_too(self, edge):
+        url = edge.url + fresh_path()
+        first = get(url, headers={"Accept-Encoding": "gzip"})
+        second = get(url, headers={"Accept-Encoding": "gzip"})
         assert second.headers["X-Cache-Status"] == "HIT"
         assert serial(second) == serial(first)
 
