@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import threading
@@ -209,7 +210,25 @@ def _field(mapping, name):
     return value if value is None or isinstance(value, str | int | float | bool) else repr(value)
 
 
-def card_cache_key(card: dict) -> tuple:
+@functools.lru_cache(maxsize=8192)
+def _ago_bounds(value: str, second: int) -> tuple[str, str]:
+    """What ``ago`` says at the start and at the end of one second."""
+    start = datetime.fromtimestamp(second, UTC)
+    return ago(value, start), ago(value, start + timedelta(seconds=1))
+
+
+def listed_ago(created_at) -> str:
+    """Exactly ``ago(created_at)``, mostly without computing it: timesince was the
+    costliest part of a card. "… ago" only moves forward with time, so when it says the
+    same at both ends of the current second it says that throughout."""
+    if not isinstance(created_at, str):
+        return ago(created_at)
+    now = timezone.now()
+    at_start, at_end = _ago_bounds(created_at, int(now.timestamp()))
+    return at_start if at_start == at_end else ago(created_at, now)
+
+
+def card_cache_key(card: dict, listed: str) -> tuple:
     """Everything listing_card.html reads from ``card``, plus the "… ago" it shows now."""
     category = card.get("category")
     highlight_ = card.get("highlight")
@@ -224,7 +243,7 @@ def card_cache_key(card: dict) -> tuple:
         _field(card, "created_at"),
         _field(highlight_, "title"),
         _field(highlight_, "description"),
-        ago(card.get("created_at")),
+        listed,
     )
 
 
@@ -233,9 +252,11 @@ def listing_card(card) -> SafeString:
     """One listing card (``partials/listing_card.html``), rendered once per distinct card."""
     if not isinstance(card, dict):
         return mark_safe("")  # noqa: S308 - empty
-    key = card_cache_key(card)
+    listed = listed_ago(card.get("created_at"))
+    key = card_cache_key(card, listed)
     cached = card_cache.get(key)
     if cached is None:
-        cached = mark_safe(get_template(CARD_TEMPLATE).render({"card": card}))  # noqa: S308 - autoescaped template output
+        context = {"card": card, "listed_ago": listed}
+        cached = mark_safe(get_template(CARD_TEMPLATE).render(context))  # noqa: S308 - autoescaped template output
         card_cache.put(key, cached)
     return cached

@@ -9,7 +9,13 @@ from django.template.loader import get_template, render_to_string
 
 from conftest import make_card
 from core.templatetags import marketplace
-from core.templatetags.marketplace import CardHtmlCache, card_cache, listing_card
+from core.templatetags.marketplace import (
+    CardHtmlCache,
+    ago,
+    card_cache,
+    listed_ago,
+    listing_card,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -20,7 +26,8 @@ def empty_card_cache():
 
 
 def rendered_by_the_template(card: dict) -> str:
-    return get_template("partials/listing_card.html").render({"card": card})
+    context = {"card": card, "listed_ago": ago(card["created_at"])}
+    return get_template("partials/listing_card.html").render(context)
 
 
 class ListingCardTest:
@@ -62,6 +69,11 @@ class ListingCardTest:
         monkeypatch.setattr(marketplace.timezone, "now", lambda: now + timedelta(hours=3))
         later = listing_card(card)
         assert "3\xa0hours ago" in later and "just now" not in later
+
+    def test_listed_ago_says_what_ago_says(self):
+        for age in (timedelta(seconds=5), timedelta(hours=2), timedelta(days=40)):
+            created = (datetime.now(UTC) - age).isoformat()
+            assert listed_ago(created) == ago(created)
 
     def test_title_is_escaped(self):
         html = listing_card(make_card(title='<script>alert("x")</script>'))
