@@ -12,13 +12,17 @@ exit) waits until every queued line is written.
 from __future__ import annotations
 
 import atexit
+import collections
 import logging
 import os
-import queue
 import sys
 import threading
+import time
 
 MAX_BATCH = 512
+# The writer looks for lines this often when it found none: a line reaches the stream
+# at most this late, and the request thread only appends to a deque (no lock, no wake-up).
+IDLE_POLL_SECONDS = 0.02
 
 
 class BackgroundStreamHandler(logging.Handler):
@@ -30,9 +34,8 @@ class BackgroundStreamHandler(logging.Handler):
         super().__init__()
         # Where logging.StreamHandler writes by default.
         self.stream = stream if stream is not None else sys.stderr
-        self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
-        self._pending = 0
-        self._idle = threading.Condition()
+        self._lines: collections.deque[str] = collections.deque()
+        self._writing = False
         self._writer_pid: int | None = None
         self._start_lock = threading.Lock()
         atexit.register(self.flush)
@@ -43,19 +46,15 @@ class BackgroundStreamHandler(logging.Handler):
         except Exception:  # noqa: BLE001 - logging must never break the caller
             self.handleError(record)
             return
-        self._ensure_writer()
-        with self._idle:
-            self._pending += 1
-        self._queue.put(line)
+        if self._writer_pid != os.getpid():
+            self._start_writer()
+        self._lines.append(line)
 
-    def _ensure_writer(self) -> None:
+    def _start_writer(self) -> None:
         # One writer per process: a forked gunicorn worker starts its own.
-        if self._writer_pid == os.getpid():
-            return
         with self._start_lock:
             if self._writer_pid != os.getpid():
-                self._queue = queue.SimpleQueue()
-                self._pending = 0
+                self._lines = collections.deque()
                 thread = threading.Thread(target=self._write_forever, name="log-writer")
                 thread.daemon = True
                 thread.start()
@@ -63,26 +62,28 @@ class BackgroundStreamHandler(logging.Handler):
 
     def _write_forever(self) -> None:
         while True:
-            lines = [self._queue.get()]
-            while len(lines) < MAX_BATCH:
-                try:
-                    lines.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
+            self._write_pending()
+            time.sleep(IDLE_POLL_SECONDS)
+
+    def _write_pending(self) -> None:
+        lines = self._lines
+        while lines:
+            self._writing = True
+            batch = []
+            while lines and len(batch) < MAX_BATCH:
+                batch.append(lines.popleft())
             try:
-                stream = self.stream
-                stream.write("".join(lines))
-                stream.flush()
+                self.stream.write("".join(batch))
+                self.stream.flush()
             except Exception:  # noqa: BLE001, S110 - a broken stream must not kill the writer
                 pass
-            with self._idle:
-                self._pending -= len(lines)
-                if self._pending <= 0:
-                    self._idle.notify_all()
+            finally:
+                self._writing = False
 
     def flush(self, timeout: float = 5.0) -> None:
         """Wait (at most ``timeout`` seconds) until every queued line has been written."""
         if self._writer_pid != os.getpid():
             return
-        with self._idle:
-            self._idle.wait_for(lambda: self._pending <= 0, timeout=timeout)
+        deadline = time.monotonic() + timeout
+        while (self._lines or self._writing) and time.monotonic() < deadline:
+            time.sleep(0.002)
