@@ -122,6 +122,19 @@ def delete_topics_matching(pattern: str, *, bootstrap: str | None = None) -> lis
         admin.close()
 
 
+def delete_consumer_groups(names: list[str], *, bootstrap: str | None = None) -> dict[str, str]:
+    """Delete the consumer groups ``names`` with their committed offsets; per group "OK"
+    or why not (``GroupIdNotFoundError``: it never committed; ``NonEmptyGroupError``: a
+    member is still in it)."""
+    if not names:
+        return {}
+    admin = _admin(bootstrap, 30.0)
+    try:
+        return {name: str(result) for name, result in admin.delete_groups(list(names)).items()}
+    finally:
+        admin.close()
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print("usage: python -m mpcommon.kafka_topics BOOTSTRAP TOPICS_FILE", file=sys.stderr)
