@@ -23,7 +23,7 @@ from typing import Any
 from django.conf import settings
 
 from mpcommon import kafka_config
-from mpcommon.events import TOPIC_PAGE_VIEWS, encode, page_view_event
+from mpcommon.events import encode, page_view_event
 
 logger = logging.getLogger(__name__)
 
@@ -201,7 +201,7 @@ def publish_page_view(listing_id: int, user_id: int | None) -> bool:
     try:
         event = page_view_event(int(listing_id), user_id)
         return get_publisher().publish(
-            TOPIC_PAGE_VIEWS, str(int(listing_id)).encode(), encode(event)
+            settings.KAFKA_PAGE_VIEWS_TOPIC, str(int(listing_id)).encode(), encode(event)
         )
     except Exception:  # noqa: BLE001 - a page view is never worth a failed page
         logger.exception("page-view event could not be built")

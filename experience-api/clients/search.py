@@ -1,9 +1,10 @@
 """The one client of the search engine (Elasticsearch 8 API).
 
-Queries go to the alias of ``mpcommon.search_index`` so a re-index can swap the
-concrete index underneath. Every call has a timeout; any failure (engine down, slow,
-index missing) becomes :class:`SearchUnavailable`, which the API answers with 503
-``search_unavailable`` while the rest of the site keeps working.
+Queries go to the alias ``SEARCH_LISTINGS_ALIAS`` (``mpcommon.search_index``'s by
+default) so a re-index can swap the concrete index underneath. Every call has a timeout;
+any failure (engine down, slow, index missing) becomes :class:`SearchUnavailable`,
+which the API answers with 503 ``search_unavailable`` while the rest of the site keeps
+working.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from django.conf import settings
 from elasticsearch import Elasticsearch
 
 from mpcommon.request_id import outgoing_headers
-from mpcommon.search_index import LISTINGS_ALIAS
 
 logger = logging.getLogger(__name__)
 
@@ -58,12 +58,11 @@ def reset_client() -> None:
 
 def search_listings(body: dict) -> dict:
     """Run one search request against the listings alias and return the raw response."""
+    alias = settings.SEARCH_LISTINGS_ALIAS
     try:
-        response = (
-            get_client().options(headers=outgoing_headers()).search(index=LISTINGS_ALIAS, body=body)
-        )
+        response = get_client().options(headers=outgoing_headers()).search(index=alias, body=body)
     except elasticsearch.NotFoundError as exc:
-        logger.error("search index missing", extra={"index": LISTINGS_ALIAS})
+        logger.error("search index missing", extra={"index": alias})
         raise SearchUnavailable("Search is not ready yet, try again shortly.") from exc
     except elasticsearch.ApiError as exc:
         logger.error(
@@ -79,11 +78,12 @@ def search_listings(body: dict) -> dict:
 
 def check_health(timeout: float = 1.0) -> str:
     """Return a short status line; raise SearchUnavailable if the engine cannot serve."""
+    alias = settings.SEARCH_LISTINGS_ALIAS
     try:
         client = get_client().options(request_timeout=timeout, max_retries=0)
-        exists = client.indices.exists_alias(name=LISTINGS_ALIAS)
+        exists = client.indices.exists_alias(name=alias)
     except (elasticsearch.ApiError, elasticsearch.TransportError) as exc:
         raise SearchUnavailable(type(exc).__name__) from exc
     if not exists:
-        raise SearchUnavailable(f"alias {LISTINGS_ALIAS!r} missing")
-    return f"alias {LISTINGS_ALIAS!r} present"
+        raise SearchUnavailable(f"alias {alias!r} missing")
+    return f"alias {alias!r} present"

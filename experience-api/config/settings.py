@@ -9,7 +9,9 @@ from pathlib import Path
 
 import environ
 
+from mpcommon.events import TOPIC_LISTINGS, TOPIC_PAGE_VIEWS
 from mpcommon.logging import logging_config
+from mpcommon.search_index import LISTINGS_ALIAS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -99,6 +101,8 @@ CONCURRENT_CALLS_WORKERS = env.int("CONCURRENT_CALLS_WORKERS", default=8)
 
 # --- search engine --------------------------------------------------------------------
 ELASTICSEARCH_URL = env("ELASTICSEARCH_URL", default="http://127.0.0.1:9200")
+# The alias searched (a re-index swaps the concrete index under it); tests use their own.
+SEARCH_LISTINGS_ALIAS = env("SEARCH_LISTINGS_ALIAS", default=LISTINGS_ALIAS)
 SEARCH_TIMEOUT = env.float("SEARCH_TIMEOUT", default=2.0)
 SEARCH_PAGE_SIZE = 20
 SEARCH_MAX_PAGE = env.int("SEARCH_MAX_PAGE", default=50)
@@ -115,7 +119,10 @@ SEARCH_CACHE_INVALIDATION_DELAYS = env.list(
 )
 
 # --- Kafka (page views) ---------------------------------------------------------------
-# Bootstrap servers come from mpcommon.kafka_config (KAFKA_BOOTSTRAP_SERVERS).
+# Bootstrap servers come from mpcommon.kafka_config (KAFKA_BOOTSTRAP_SERVERS). The topics
+# are the contract's (mpcommon.events); tests publish and consume on their own.
+KAFKA_PAGE_VIEWS_TOPIC = env("KAFKA_PAGE_VIEWS_TOPIC", default=TOPIC_PAGE_VIEWS)
+KAFKA_LISTINGS_TOPIC = env("KAFKA_LISTINGS_TOPIC", default=TOPIC_LISTINGS)
 KAFKA_MAX_BLOCK_MS = env.int("KAFKA_MAX_BLOCK_MS", default=200)
 PAGE_VIEW_QUEUE_SIZE = env.int("PAGE_VIEW_QUEUE_SIZE", default=10000)
 CACHE_INVALIDATOR_GROUP = env("CACHE_INVALIDATOR_GROUP", default="experience-api-cache")

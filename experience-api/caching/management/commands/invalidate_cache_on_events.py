@@ -1,11 +1,11 @@
 """Long-running consumer: invalidate cached pages when listings change.
 
-Subscribes to the ``listings`` topic in its own consumer group; for every batch it
-drops the detail pages of the listings concerned and the home page at once, and every
-cached search after each of ``SEARCH_CACHE_INVALIDATION_DELAYS`` (1.5 s and 5 s: when the
-indexer has indexed the change). Kafka down: the consumer keeps reconnecting
-(the cache TTLs bound staleness meanwhile). SIGTERM/SIGINT stop it cleanly after the
-current batch.
+Subscribes to the ``listings`` topic (``KAFKA_LISTINGS_TOPIC``) in its own consumer
+group; for every batch it drops the detail pages of the listings concerned and the home
+page at once, and every cached search after each of ``SEARCH_CACHE_INVALIDATION_DELAYS``
+(1.5 s and 5 s: when the indexer has indexed the change). Kafka down: the consumer keeps
+reconnecting (the cache TTLs bound staleness meanwhile). SIGTERM/SIGINT stop it cleanly
+after the current batch.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--group", default=settings.CACHE_INVALIDATOR_GROUP)
+        parser.add_argument("--topic", default=settings.KAFKA_LISTINGS_TOPIC)
         parser.add_argument(
             "--max-batches",
             type=int,
@@ -55,7 +56,7 @@ class Command(BaseCommand):
             help="stop after this many non-empty batches (0 = run forever)",
         )
 
-    def handle(self, *args, group: str, max_batches: int, **options):
+    def handle(self, *args, group: str, topic: str, max_batches: int, **options):
         from kafka import KafkaConsumer
 
         stopping = {"now": False}
@@ -81,7 +82,7 @@ class Command(BaseCommand):
             try:
                 if consumer is None:
                     consumer = KafkaConsumer(
-                        TOPIC_LISTINGS,
+                        topic,
                         **kafka_config.client_kwargs(),
                         group_id=group,
                         # Missed events only matter for pages cached right now; their
@@ -92,7 +93,9 @@ class Command(BaseCommand):
                         session_timeout_ms=10000,
                         heartbeat_interval_ms=3000,
                     )
-                    logger.info("cache invalidator consuming", extra={"group": group})
+                    logger.info(
+                        "cache invalidator consuming", extra={"group": group, "topic": topic}
+                    )
                     backoff = 1.0
                 due = [d for d in (x.seconds_until_due() for x in later) if d is not None]
                 timeout_ms = min([POLL_TIMEOUT_MS, *(int(d * 1000) for d in due)])
@@ -111,6 +114,7 @@ class Command(BaseCommand):
             values = [record.value for batch in records.values() for record in batch]
             if not values:
                 continue
+            # Whatever the topic is called, its messages are listing events.
             ids = listing_ids_to_invalidate(TOPIC_LISTINGS, values)
             invalidate_listings(ids)
             if ids:
