@@ -1,12 +1,15 @@
 """Shared test fixtures: stubbed models-api (``responses``), an isolated cache, data
-builders, and the means to test concurrency by events instead of elapsed time."""
+builders, the real search engine and Kafka broker (a private index or topic per test),
+and the means to test concurrency by events instead of elapsed time."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 import threading
 import time
+import uuid
 
 import pytest
 import responses
@@ -18,7 +21,10 @@ from rest_framework.test import APIClient
 from caching import cache as page_cache
 from clients import models_api
 from clients import search as search_client
+from mpcommon import kafka_config, kafka_topics
 from mpcommon.events import LISTING_CREATED, encode, listing_event
+from mpcommon.search_index import LISTINGS_MAPPING, LISTINGS_SETTINGS, listing_document
+from testsupport import wait_until
 
 MODELS = settings.MODELS_API_URL + "/api/v1"
 TOKEN = "a" * 64
@@ -194,3 +200,138 @@ def sleeps_of_this_thread(monkeypatch) -> list[float]:
 
     monkeypatch.setattr(time, "sleep", sleep)
     return slept
+
+
+# --------------------------------------------------------------------------- real engines
+# The unit tests run on the real local Elasticsearch and Kafka (settings_test.py), each
+# test in an index or topic of its own, deleted afterwards: the running stack's
+# ``listings`` alias, topics and consumer groups are never read or written. Only the
+# tests about an unreachable engine point at a closed port, and say so by their fixture.
+CLOSED_PORT = "127.0.0.1:1"  # nothing listens there: an engine that is down
+ENGINE_WAIT_SECONDS = 60  # deadline of every polling wait on an engine (ends when done)
+
+
+def unique_name(kind: str) -> str:
+    """``test-exp-<kind>-<random>``: this test's own index, alias, topic or group."""
+    return f"test-exp-{kind}-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(scope="session")
+def es():
+    """A client of the real search engine at ``ELASTICSEARCH_URL``."""
+    from elasticsearch import Elasticsearch, TransportError
+
+    client = Elasticsearch(settings.ELASTICSEARCH_URL, request_timeout=30)
+    try:
+        client.info()
+    except TransportError as exc:
+        pytest.fail(f"no search engine at {settings.ELASTICSEARCH_URL} ({exc}); run `make up`")
+    yield client
+    client.close()
+
+
+class ListingsIndex:
+    """A test's own listings index (the project's mapping) behind its own alias, the one
+    the search client queries (``SEARCH_LISTINGS_ALIAS``). Every write is refreshed
+    before it returns: searchable at once, no waiting."""
+
+    def __init__(self, es, alias: str):
+        self.es = es
+        self.alias = alias
+
+    def add(self, *listings: dict) -> None:
+        """Index ``listings`` (as models-api represents them, see ``a_listing``)."""
+        operations: list[dict] = []
+        for listing in listings:
+            operations.append({"index": {"_index": self.alias, "_id": str(listing["id"])}})
+            operations.append(listing_document(listing))
+        self._bulk(operations)
+
+    def remove(self, *listing_ids: int) -> None:
+        self._bulk([{"delete": {"_index": self.alias, "_id": str(i)}} for i in listing_ids])
+
+    def _bulk(self, operations: list[dict]) -> None:
+        response = self.es.bulk(operations=operations, refresh=True)
+        failed = [item for item in response["items"] if next(iter(item.values()))["status"] >= 300]
+        assert not failed, f"bulk write refused: {failed}"
+
+
+@pytest.fixture
+def listings_index(es, settings):
+    """An empty listings index under a fresh alias, searched by the service for this test."""
+    alias = unique_name("listings")
+    es.indices.create(
+        index=f"{alias}-v1",
+        settings=LISTINGS_SETTINGS,
+        mappings=LISTINGS_MAPPING,
+        aliases={alias: {}},
+    )
+    settings.SEARCH_LISTINGS_ALIAS = alias
+    search_client.reset_client()
+    yield ListingsIndex(es, alias)
+    for index in es.indices.get(index=f"{alias}*", ignore_unavailable=True, allow_no_indices=True):
+        es.indices.delete(index=index, ignore_unavailable=True)
+
+
+@pytest.fixture
+def search_engine_unreachable(settings):
+    """The search client pointed at a closed port: the engine is down."""
+    settings.ELASTICSEARCH_URL = f"http://{CLOSED_PORT}"
+    search_client.reset_client()
+    yield
+    search_client.reset_client()
+
+
+@pytest.fixture
+def kafka_unreachable(monkeypatch):
+    """Every Kafka client made from now on bootstraps from a closed port: Kafka is down."""
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", CLOSED_PORT)
+
+
+@pytest.fixture
+def make_topic():
+    """Creates topics of this test's own on the real broker (which never auto-creates
+    them): ``make_topic(partitions=1, **configs)`` returns the name. All are deleted
+    afterwards."""
+    made: list[str] = []
+
+    def make(partitions: int = 1, **configs: str) -> str:
+        name = unique_name("topic")
+        kafka_topics.ensure_topics([kafka_topics.TopicSpec(name, partitions, configs)])
+        made.append(name)
+        return name
+
+    yield make
+    if made:
+        kafka_topics.delete_topics_matching("|".join(re.escape(name) for name in made))
+
+
+@pytest.fixture
+def consumer_group():
+    """A consumer group name of this test's own, deleted with its offsets afterwards."""
+    name = unique_name("group")
+    yield name
+    kafka_topics.delete_consumer_groups([name])
+
+
+def read_messages(topic: str, count: int) -> list:
+    """The first ``count`` messages of ``topic`` (no consumer group, nothing committed);
+    polls until they are there (AssertionError after ``ENGINE_WAIT_SECONDS``)."""
+    from kafka import KafkaConsumer
+
+    consumer = KafkaConsumer(
+        topic, group_id=None, auto_offset_reset="earliest", **kafka_config.client_kwargs()
+    )
+    messages: list = []
+
+    def enough() -> bool:
+        for batch in consumer.poll(timeout_ms=500).values():
+            messages.extend(batch)
+        return len(messages) >= count
+
+    try:
+        wait_until(enough, ENGINE_WAIT_SECONDS, interval=0, message=f"{count} messages")
+    finally:
+        with contextlib.suppress(Exception):
+            consumer.close()
+    return messages

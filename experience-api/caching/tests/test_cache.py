@@ -1,4 +1,4 @@
-"""Cache behaviour against the real Redis (test settings: DB 15, prefix ``exp-test``)."""
+"""Cache behaviour against the real Redis (test settings: DB 15, prefix ``exp-test-<pid>``)."""
 
 import threading
 import time

@@ -1,17 +1,21 @@
-"""The invalidator command: its backoff pause honours a stop request; its loop."""
+"""The invalidator command: its backoff pause honours a stop request; its loop, on the
+real broker (a topic and consumer group of its own)."""
 
+import os
 import signal
-import time
-from types import SimpleNamespace
+import threading
 
 import kafka
 import pytest
 from django.core.management import call_command
+from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from caching import cache as page_cache
 from caching.management.commands import invalidate_cache_on_events as command
 from caching.management.commands.invalidate_cache_on_events import pause
-from conftest import a_listing_created_event
+from conftest import ENGINE_WAIT_SECONDS, a_listing_created_event
+from mpcommon import kafka_config
+from testsupport import wait_until
 
 
 class FakeClock:
@@ -57,52 +61,83 @@ class PauseTest:
         assert clock.sleeps == [pytest.approx(0.05)]
 
 
-class FakeConsumer:
-    """Hands out one batch of listing events, then empty polls until told to stop."""
+class RecordingConsumer(kafka.KafkaConsumer):
+    """The real consumer, recording the timeout of every poll the command makes."""
 
-    def __init__(self, batch, stop_when):
-        self.batch = batch
-        self.stop_when = stop_when
-        self.timeouts: list[int] = []
-        self.closed = False
+    timeouts: list[int] = []
 
-    def poll(self, timeout_ms, max_records):
-        self.timeouts.append(timeout_ms)
-        if self.batch is not None:
-            batch, self.batch = self.batch, None
-            return {"listings-0": [SimpleNamespace(value=raw) for raw in batch]}
-        if self.stop_when():
-            raise KeyboardInterrupt  # not an Exception: ends handle() like a hard stop
-        time.sleep(timeout_ms / 1000)
-        return {}
+    def poll(self, timeout_ms=0, max_records=None, **kwargs):
+        RecordingConsumer.timeouts.append(timeout_ms)
+        return super().poll(timeout_ms=timeout_ms, max_records=max_records, **kwargs)
 
-    def close(self, autocommit=True):
-        self.closed = True
+
+def start_group_at_the_beginning(topic: str, group: str) -> None:
+    """Commit offset 0 for ``group``: the command (``auto_offset_reset=latest`` for a new
+    group) then reads the event produced before it joined."""
+    consumer = kafka.KafkaConsumer(
+        group_id=group, enable_auto_commit=False, **kafka_config.client_kwargs()
+    )
+    try:
+        partition = TopicPartition(topic, 0)
+        consumer.assign([partition])
+        consumer.commit({partition: OffsetAndMetadata(0, "", -1)})
+    finally:
+        consumer.close()
+
+
+def produce(topic: str, *values: bytes) -> None:
+    producer = kafka.KafkaProducer(acks="all", **kafka_config.client_kwargs())
+    try:
+        for value in values:
+            producer.send(topic, key=b"5", value=value).get(timeout=ENGINE_WAIT_SECONDS)
+    finally:
+        producer.close(timeout=5)
 
 
 class InvalidatorLoopTest:
-    def test_batch_drops_home_at_once_and_searches_after_the_delay(self, monkeypatch, settings):
+    def test_batch_drops_home_at_once_and_searches_after_the_delay(
+        self, monkeypatch, settings, make_topic, consumer_group
+    ):
         settings.SEARCH_CACHE_INVALIDATION_DELAYS = [0.05]
-        generations = []
-
-        def record_search_generation():
-            key = page_cache.current_key(page_cache.SEARCH)
-            if not generations or generations[-1] != key:
-                generations.append(key)
-            return len(generations) >= 2  # initial, after the delay
-
-        consumer = FakeConsumer([a_listing_created_event(5)], stop_when=record_search_generation)
-        record_search_generation()
+        topic, group = make_topic(), consumer_group
+        start_group_at_the_beginning(topic, group)
+        produce(topic, a_listing_created_event(5))
+        search_before = page_cache.current_key(page_cache.SEARCH)
         home_before = page_cache.current_key(page_cache.HOME)
-        monkeypatch.setattr(kafka, "KafkaConsumer", lambda *args, **kwargs: consumer)
+        RecordingConsumer.timeouts = []
+        monkeypatch.setattr(kafka, "KafkaConsumer", RecordingConsumer)
+        finished = threading.Event()
+        outcome: dict = {}
+
+        def stop_once_searches_were_dropped():
+            # Stops the command as supervisord does (a signal), once it has done its work.
+            try:
+                wait_until(
+                    lambda: (
+                        finished.is_set()
+                        or page_cache.current_key(page_cache.SEARCH) != search_before
+                    ),
+                    ENGINE_WAIT_SECONDS,
+                    interval=0.05,
+                    message="the delayed search invalidation",
+                )
+            except AssertionError as exc:
+                outcome["error"] = exc
+            if not finished.is_set():
+                os.kill(os.getpid(), signal.SIGINT)
+
         handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+        stopper = threading.Thread(target=stop_once_searches_were_dropped, daemon=True)
+        stopper.start()
         try:
-            with pytest.raises(KeyboardInterrupt):
-                call_command("invalidate_cache_on_events")
+            call_command("invalidate_cache_on_events", topic=topic, group=group)
         finally:
+            finished.set()
+            stopper.join(ENGINE_WAIT_SECONDS)
             for sig, handler in handlers.items():
                 signal.signal(sig, handler)
-        assert len(generations) == 2
+        assert "error" not in outcome, outcome["error"]
+        assert page_cache.current_key(page_cache.SEARCH) != search_before
         assert page_cache.current_key(page_cache.HOME) != home_before
-        # While the delayed invalidation was pending, polls were shortened to meet it.
-        assert min(consumer.timeouts[1:]) < 100
+        # While the delayed invalidation was pending, a poll was shortened to meet it.
+        assert min(RecordingConsumer.timeouts) < command.POLL_TIMEOUT_MS

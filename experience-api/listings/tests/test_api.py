@@ -153,10 +153,10 @@ class ListingDetailTest:
         assert response.json()["error"] == "not_found"
 
     def test_detail_kafka_unreachable_request_never_waits_for_it_and_is_200(
-        self, api, models, monkeypatch
+        self, api, models, monkeypatch, kafka_unreachable
     ):
-        # The real publisher and producer (KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:1 in the test
-        # settings), its producer held on the sender thread until the page has answered.
+        # The real publisher and producer (bootstrapping from a closed port), its producer
+        # held on the sender thread until the page has answered.
         gate = threading.Event()
 
         def held_factory():

@@ -1,4 +1,6 @@
-"""Search results caching against the real Redis (test settings: DB 15, prefix ``exp-test``)."""
+"""Search results caching against the real Redis (test settings: DB 15, prefix
+``exp-test-<pid>``) and the real search engine (a private index per test, see
+``search/tests/conftest.py``)."""
 
 import threading
 import time
@@ -10,13 +12,10 @@ from django_redis import get_redis_connection
 
 from caching import cache as page_cache
 from caching.invalidation import SearchInvalidation, invalidate_listings
-from clients import search as search_client
-from clients.search import SearchUnavailable
-from conftest import GATE_SECONDS, REDIS_DOWN_CACHES
+from conftest import GATE_SECONDS, REDIS_DOWN_CACHES, a_listing
 from search import selectors
 from search.queries import SearchParams, cache_variant
-from search.tests.conftest import engine_response
-from search.tests.test_queries import a_hit
+from search.tests.conftest import lamp
 
 URL = "/api/v1/search"
 
@@ -33,21 +32,17 @@ def entry_key(params: SearchParams) -> str:
     return page_cache.current_key(page_cache.SEARCH, cache_variant(params))
 
 
-def hold_engine(monkeypatch, engine, hold) -> None:
-    """Every engine query first runs ``hold`` (wait for a gate, or for the waiters)."""
-
-    def search(body):
-        hold()
-        return engine.search(body)
-
-    monkeypatch.setattr(search_client, "search_listings", search)
-
-
-def gate_engine(monkeypatch, engine) -> threading.Event:
+def gate_engine(engine) -> threading.Event:
     """Engine queries block until the test sets the returned gate (a slow engine)."""
     gate = threading.Event()
-    hold_engine(monkeypatch, engine, lambda: gate.wait(GATE_SECONDS))
+    engine.hold = lambda: gate.wait(GATE_SECONDS)
     return gate
+
+
+def replace_lamp(engine) -> None:
+    """The lamp listing is now id 2 (what a refreshed page must show)."""
+    engine.index.remove(1)
+    engine.index.add(lamp(id=2))
 
 
 def make_stale(params: SearchParams) -> None:
@@ -98,19 +93,17 @@ class SearchCacheTest:
         settings.SEARCH_CACHE_SECONDS = 0.05
         api.get(URL, {"q": "lamp"})
         time.sleep(0.06)
-        engine.response = engine_response(a_hit(id=2))
+        replace_lamp(engine)
         api.get(URL, {"q": "lamp"})  # stale: served, refresh started
         page_cache.wait_for_background_refreshes()
         assert api.get(URL, {"q": "lamp"}).json()["results"][0]["id"] == 2
         assert engine.calls == 2
 
-    def test_stale_page_is_served_at_once_and_refreshed_in_the_background(
-        self, api, engine, monkeypatch
-    ):
+    def test_stale_page_is_served_at_once_and_refreshed_in_the_background(self, api, engine):
         api.get(URL, {"q": "lamp"})
         make_stale(SearchParams(q="lamp"))
-        engine.response = engine_response(a_hit(id=2))
-        gate = gate_engine(monkeypatch, engine)
+        replace_lamp(engine)
+        gate = gate_engine(engine)
         # Answered while the refresh cannot finish: the request did not wait for it.
         assert api.get(URL, {"q": "lamp"}).json()["results"][0]["id"] == 1
         assert cache.get(entry_key(SearchParams(q="lamp")))["value"]["results"][0]["id"] == 1
@@ -124,46 +117,43 @@ class EmptyAndFailedSearchTest:
     def test_refresh_that_finds_nothing_drops_the_stale_copy(self, api, engine):
         api.get(URL, {"q": "lamp"})
         make_stale(SearchParams(q="lamp"))
-        engine.response = engine_response()
+        engine.index.remove(1)  # sold: no lamp any more
         assert api.get(URL, {"q": "lamp"}).json()["total"] == 1  # stale, refresh started
         page_cache.wait_for_background_refreshes()
         assert api.get(URL, {"q": "lamp"}).json()["total"] == 0
         assert engine.calls == 3
 
     def test_search_without_results_is_not_cached(self, api, engine):
-        engine.response = engine_response()
         assert api.get(URL, {"q": "zyxw"}).json()["total"] == 0
         # The listing gets indexed: the very next search finds it.
-        engine.response = engine_response(a_hit(title="zyxw"))
+        engine.index.add(a_listing(id=2, title="zyxw"))
         assert api.get(URL, {"q": "zyxw"}).json()["total"] == 1
         assert engine.calls == 2
         assert cache.get(entry_key(SearchParams(q="zyxw"))) is not None
 
     def test_page_past_the_last_is_not_cached(self, api, engine):
-        engine.response = engine_response(total=3)
-        api.get(URL, {"q": "lamp", "page": "2"})
+        api.get(URL, {"q": "lamp", "page": "2"})  # one lamp: page 2 is past the last
         api.get(URL, {"q": "lamp", "page": "2"})
         assert engine.calls == 2
 
     def test_engine_failure_is_503_and_not_cached(self, api, engine):
-        engine.error = SearchUnavailable()
-        assert api.get(URL, {"q": "lamp"}).status_code == 503
+        with engine.unreachable():
+            assert api.get(URL, {"q": "lamp"}).status_code == 503
         assert cache.get(entry_key(SearchParams(q="lamp"))) is None
-        engine.error = None
         assert api.get(URL, {"q": "lamp"}).status_code == 200
         assert engine.calls == 2
 
     def test_engine_failure_releases_the_lock(self, api, engine):
-        engine.error = SearchUnavailable()
-        api.get(URL, {"q": "lamp"})
+        with engine.unreachable():
+            assert api.get(URL, {"q": "lamp"}).status_code == 503
         assert cache.get(f"lock:{entry_key(SearchParams(q='lamp'))}") is None
 
     def test_stale_copy_is_served_when_the_refresh_fails(self, api, engine):
         api.get(URL, {"q": "lamp"})
         make_stale(SearchParams(q="lamp"))
-        engine.error = SearchUnavailable()
-        response = api.get(URL, {"q": "lamp"})
-        page_cache.wait_for_background_refreshes()
+        with engine.unreachable():
+            response = api.get(URL, {"q": "lamp"})
+            page_cache.wait_for_background_refreshes()
         assert response.status_code == 200
         assert response.json()["results"][0]["id"] == 1
         assert engine.calls == 2
@@ -179,11 +169,9 @@ class ConcurrentSearchTest:
         settings.SEARCH_TIMEOUT = 60
         monkeypatch.setattr(page_cache, "HANDOFF_SECONDS", 60)
 
-    def test_identical_concurrent_searches_make_one_engine_query(
-        self, engine, lock_waiters, monkeypatch
-    ):
+    def test_identical_concurrent_searches_make_one_engine_query(self, engine, lock_waiters):
         # The one query ends only once the nine other searches wait for it.
-        hold_engine(monkeypatch, engine, lambda: lock_waiters.wait_for(9))
+        engine.hold = lambda: lock_waiters.wait_for(9)
         results = []
 
         def search():
@@ -199,11 +187,10 @@ class ConcurrentSearchTest:
         assert all(result == results[0] for result in results)
 
     def test_identical_concurrent_searches_without_results_make_one_engine_query(
-        self, engine, lock_waiters, monkeypatch
+        self, engine, lock_waiters
     ):
-        engine.response = engine_response()
-        # The one query ends only once the five other searches wait for it.
-        hold_engine(monkeypatch, engine, lambda: lock_waiters.wait_for(5))
+        # Nothing is called zyxw. The one query ends only once the five others wait for it.
+        engine.hold = lambda: lock_waiters.wait_for(5)
         results = []
 
         def search():
@@ -220,7 +207,7 @@ class ConcurrentSearchTest:
         assert engine.calls == 2
 
     def test_waiters_wait_for_a_search_slower_than_the_generic_lock_wait(
-        self, engine, settings, lock_waiters, monkeypatch
+        self, engine, settings, lock_waiters
     ):
         settings.CACHE_LOCK_WAIT_SECONDS = 0.05  # home/detail would give up here
 
@@ -228,7 +215,7 @@ class ConcurrentSearchTest:
             lock_waiters.wait_for(3)
             time.sleep(settings.CACHE_LOCK_WAIT_SECONDS * 4)  # a stimulus, not a measurement
 
-        hold_engine(monkeypatch, engine, slower_than_the_generic_wait)
+        engine.hold = slower_than_the_generic_wait
         threads = [
             threading.Thread(target=selectors.search_listings, args=(SearchParams(q="lamp"),))
             for _ in range(4)
@@ -242,6 +229,7 @@ class ConcurrentSearchTest:
 
 class SearchCacheInvalidationTest:
     def test_search_invalidation_drops_every_cached_search(self, api, engine):
+        engine.index.add(a_listing(id=2, title="Oak chair"))
         clock = {"now": 0.0}
         later = SearchInvalidation(1.5, clock=lambda: clock["now"])
         api.get(URL, {"q": "lamp"})
@@ -254,13 +242,11 @@ class SearchCacheInvalidationTest:
         page_cache.wait_for_background_refreshes()
         assert engine.calls == 4
 
-    def test_previous_copy_is_served_while_the_invalidated_page_is_refreshed(
-        self, api, engine, monkeypatch
-    ):
+    def test_previous_copy_is_served_while_the_invalidated_page_is_refreshed(self, api, engine):
         api.get(URL, {"q": "lamp"})
         page_cache.invalidate(page_cache.SEARCH)
-        engine.response = engine_response(a_hit(id=2))
-        gate = gate_engine(monkeypatch, engine)
+        replace_lamp(engine)
+        gate = gate_engine(engine)
         # Answered while the engine cannot answer: no waiting for it.
         assert api.get(URL, {"q": "lamp"}).json()["results"][0]["id"] == 1
         assert cache.get(entry_key(SearchParams(q="lamp"))) is None  # not refreshed yet
@@ -273,13 +259,13 @@ class SearchCacheInvalidationTest:
         api.get(URL, {"q": "lamp"})
         page_cache.invalidate(page_cache.SEARCH)
         page_cache.invalidate(page_cache.SEARCH)  # twice: nothing cached in between
-        engine.response = engine_response(a_hit(id=2))
+        replace_lamp(engine)
         assert api.get(URL, {"q": "lamp"}).json()["results"][0]["id"] == 2
 
     def test_refresh_that_finds_nothing_drops_the_previous_copy(self, api, engine):
         api.get(URL, {"q": "lamp"})
         page_cache.invalidate(page_cache.SEARCH)
-        engine.response = engine_response()  # its only listing was sold
+        engine.index.remove(1)  # its only listing was sold
         api.get(URL, {"q": "lamp"})  # the previous copy, one last time
         page_cache.wait_for_background_refreshes()
         assert api.get(URL, {"q": "lamp"}).json()["total"] == 0
