@@ -16,6 +16,7 @@ from listings.api import (
     ListingDetailView,
     UserProfileView,
 )
+from listings.page_views import edge_page_views
 from mpcommon.health import healthz
 from search.api import SearchView
 
@@ -33,6 +34,8 @@ class SchemaView(SpectacularJSONAPIView):
 urlpatterns = [
     re_path(r"^healthz/?$", healthz, name="healthz"),
     re_path(r"^readyz/?$", readyz, name="readyz"),
+    # Internal (HAProxy never routes it): anonymous views served from the edge cache.
+    re_path(r"^internal/page-views$", edge_page_views, name="edge-page-views"),
     api("home", HomeView.as_view(), "home"),
     api("listings", ListingCreateView.as_view(), "listing-create"),
     api(f"listings/{ID.format(name='listing_id')}", ListingDetailView.as_view(), "listing-detail"),
