@@ -126,3 +126,81 @@ core.register_task(function()
     end
   end
 end)
+
+-- Page views. The experience API publishes a page-view event when it serves a listing
+-- (GET /api/v1/listings/<id>); an anonymous listing page served from this cache never
+-- gets there. Those views are counted here (`http-response lua.edge_count_view` on a
+-- hit) and posted about once a second to the experience API's internal
+-- POST /internal/page-views (service token), which publishes one anonymous page-view
+-- event per view, as if each had reached it.
+local EXP_ADDR = os.getenv("EXP_ADDR") or "127.0.0.1:8200"
+local SERVICE_TOKEN = os.getenv("SERVICE_TOKEN")
+local MAX_VIEWS_PER_LISTING = 100000 -- per posting (the endpoint's limit)
+local LISTINGS_PER_POST = 500
+local views = {}
+
+core.register_action("edge_count_view", { "http-res" }, function(txn)
+  local id = txn:get_var("txn.edge_listing")
+  if id ~= nil then
+    local count = (views[id] or 0) + 1
+    if count <= MAX_VIEWS_PER_LISTING then
+      views[id] = count
+    end
+  end
+end)
+
+local function post_views(batch)
+  local parts = {}
+  for id, count in pairs(batch) do
+    parts[#parts + 1] = string.format('"%s": %d', id, count)
+  end
+  local body = '{"views": {' .. table.concat(parts, ", ") .. "}}"
+  local ok, response = pcall(function()
+    return core.httpclient():post {
+      url = "http://" .. EXP_ADDR .. "/internal/page-views",
+      body = body,
+      headers = {
+        ["Content-Type"] = { "application/json" },
+        -- Django reads no chunked request body: say how long it is.
+        ["Content-Length"] = { tostring(#body) },
+        ["X-Service-Token"] = { SERVICE_TOKEN },
+      },
+      timeout = 5000,
+    }
+  end)
+  return ok and response ~= nil and response.status == 202
+end
+
+core.register_task(function()
+  if SERVICE_TOKEN == nil or SERVICE_TOKEN == "" then
+    core.Warning("edge cache: no SERVICE_TOKEN, views served from the cache are not counted")
+    return
+  end
+  while true do
+    core.sleep(1)
+    if next(views) ~= nil then
+      local pending = views
+      views = {}
+      local batch, size = {}, 0
+      local failed = {}
+      for id, count in pairs(pending) do
+        batch[id] = count
+        size = size + 1
+        if size == LISTINGS_PER_POST then
+          if not post_views(batch) then failed[#failed + 1] = batch end
+          batch, size = {}, 0
+        end
+      end
+      if size > 0 and not post_views(batch) then failed[#failed + 1] = batch end
+      -- The experience API is down or restarting: keep the counts for the next try.
+      for _, lost in ipairs(failed) do
+        for id, count in pairs(lost) do
+          views[id] = math.min((views[id] or 0) + count, MAX_VIEWS_PER_LISTING)
+        end
+      end
+      if #failed > 0 then
+        core.Warning("edge cache: page views not delivered to the experience API; retrying")
+      end
+    end
+  end
+end)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import os
 import re
 import shutil
@@ -42,6 +43,7 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 TIMEOUT = 15
+EDGE_SERVICE_TOKEN = "edge-test-service-token"
 
 
 # --------------------------------------------------------------------------- the stub
@@ -52,6 +54,8 @@ class StubWebTier(BaseHTTPRequestHandler):
     serial = itertools.count(1)
     lock = threading.Lock()
     protocol_version = "HTTP/1.1"
+    # (service token, body) of every POST /internal/page-views (the edge's view counts).
+    page_view_posts: list[tuple[str, dict]] = []
 
     def log_message(self, *args):  # quiet
         pass
@@ -61,7 +65,17 @@ class StubWebTier(BaseHTTPRequestHandler):
 
     def do_POST(self):  # noqa: N802
         length = int(self.headers.get("Content-Length") or 0)
-        self.rfile.read(length)
+        body = self.rfile.read(length)
+        # HAProxy's HTTP client sends the absolute form ("POST http://host/path").
+        if urlsplit(self.path).path == "/internal/page-views":
+            with self.lock:
+                self.page_view_posts.append(
+                    (self.headers.get("X-Service-Token", ""), json.loads(body))
+                )
+            self.send_response(202)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         self._answer(status=302 if "fail" not in self.path else 403)
 
     def _answer(self, status: int = 200):
@@ -112,6 +126,7 @@ def edge(tmp_path_factory):
         "EDGE_CACHE_SECONDS": "3600",
         "EDGE_CACHE_MAX_AGE": "14400",
         "EDGE_CACHE": "on",
+        "SERVICE_TOKEN": EDGE_SERVICE_TOKEN,
     }
     log = (folder / "haproxy.log").open("w")
     process = subprocess.Popen(
@@ -249,6 +264,22 @@ class EdgeRulesTest:
         requests.post(edge.url + "/login/", data={"u": "x"}, timeout=5, allow_redirects=False)
         assert serial(get(url)) == serial(stored)
 
+    def test_listing_views_served_from_the_cache_are_reported_as_page_views(self, edge):
+        listing_id = str(900_000 + next(StubWebTier.serial))
+        url = f"{edge.url}/listings/{listing_id}/"
+        answers = [get(url) for _ in range(4)]
+        hits = [a for a in answers if a.headers["X-Cache-Status"] == "HIT"]
+        assert len(hits) == 3  # the first rendered it (the API counts that one itself)
+
+        def reported() -> int:
+            with StubWebTier.lock:
+                posts = list(StubWebTier.page_view_posts)
+            assert all(token == EDGE_SERVICE_TOKEN for token, _ in posts)
+            return sum(body["views"].get(listing_id, 0) for _, body in posts)
+
+        wait_until(lambda: reported() >= 3, 30, message="3 views posted to the API")
+        assert reported() == 3
+
     def test_hits_are_counted_in_the_stats(self, edge):
         def web_hits() -> int:
             lines = requests.get(edge.stats, timeout=5).text.splitlines()
@@ -379,6 +410,26 @@ class LiveEdgeCacheTest:
         assert title in after.text
         listing = visitor.get(public_url + created.headers["Location"], timeout=TIMEOUT)
         assert listing.status_code == 200 and title in listing.text
+
+    def test_anonymous_views_served_from_the_cache_still_count(
+        self, public_url, api, visitor, member, stack_env
+    ):
+        listing = testsupport.create_listing(api, member.account.token, title="Edge views")
+        url = f"{public_url}/listings/{listing['id']}/"
+        answers = [visitor.get(url, timeout=TIMEOUT) for _ in range(6)]
+        assert {a.status_code for a in answers} == {200}
+        assert "HIT" in {a.headers["X-Cache-Status"] for a in answers}
+        # Every anonymous view, rendered or served from the edge, is one line "-<TAB>id"
+        # in the access log the page-view worker writes.
+        access_log = Path(stack_env["ACCESS_LOG_PATH"])
+        line = f"-\t{listing['id']}"
+
+        def anonymous_views() -> int:
+            text = access_log.read_text() if access_log.exists() else ""
+            return sum(1 for entry in text.splitlines() if entry == line)
+
+        wait_until(lambda: anonymous_views() >= 6, 90, message="6 anonymous views logged")
+        assert anonymous_views() == 6
 
     def test_post_without_csrf_token_is_still_refused(self, public_url, member):
         response = member.http.post(
