@@ -205,11 +205,6 @@ class CardHtmlCache:
 card_cache = CardHtmlCache(CARD_CACHE_SIZE)
 
 
-def _field(mapping, name):
-    value = mapping.get(name) if isinstance(mapping, dict) else None
-    return value if value is None or isinstance(value, str | int | float | bool) else repr(value)
-
-
 @functools.lru_cache(maxsize=8192)
 def _ago_bounds(value: str, second: int) -> tuple[str, str]:
     """What ``ago`` says at the start and at the end of one second."""
@@ -232,19 +227,28 @@ def card_cache_key(card: dict, listed: str) -> tuple:
     """Everything listing_card.html reads from ``card``, plus the "… ago" it shows now."""
     category = card.get("category")
     highlight_ = card.get("highlight")
+    if not isinstance(category, dict):
+        category = {}
+    if not isinstance(highlight_, dict):
+        highlight_ = {}
     return (
-        _field(card, "id"),
-        _field(card, "title"),
-        _field(card, "price"),
-        _field(category, "name"),
-        _field(card, "condition"),
-        _field(card, "status"),
-        _field(card, "view_count"),
-        _field(card, "created_at"),
-        _field(highlight_, "title"),
-        _field(highlight_, "description"),
+        card.get("id"),
+        card.get("title"),
+        card.get("price"),
+        category.get("name"),
+        card.get("condition"),
+        card.get("status"),
+        card.get("view_count"),
+        card.get("created_at"),
+        highlight_.get("title"),
+        highlight_.get("description"),
         listed,
     )
+
+
+def _render_card(card: dict, listed: str) -> SafeString:
+    context = {"card": card, "listed_ago": listed}
+    return mark_safe(get_template(CARD_TEMPLATE).render(context))  # noqa: S308 - autoescaped template output
 
 
 @register.simple_tag
@@ -254,9 +258,11 @@ def listing_card(card) -> SafeString:
         return mark_safe("")  # noqa: S308 - empty
     listed = listed_ago(card.get("created_at"))
     key = card_cache_key(card, listed)
-    cached = card_cache.get(key)
+    try:
+        cached = card_cache.get(key)
+    except TypeError:  # a field the API sent as a list or object: render, do not keep
+        return _render_card(card, listed)
     if cached is None:
-        context = {"card": card, "listed_ago": listed}
-        cached = mark_safe(get_template(CARD_TEMPLATE).render(context))  # noqa: S308 - autoescaped template output
+        cached = _render_card(card, listed)
         card_cache.put(key, cached)
     return cached

@@ -80,6 +80,11 @@ class ListingCardTest:
         assert "<script>" not in html
         assert "&lt;script&gt;" in html
 
+    def test_card_with_an_unexpected_list_field_is_rendered_not_kept(self):
+        card = make_card(title=["odd", "title"])
+        assert listing_card(card) == rendered_by_the_template(card)
+        assert len(card_cache) == 0
+
     def test_not_a_card_renders_nothing(self):
         assert listing_card(None) == ""
 
