@@ -18,6 +18,9 @@ _text_with_keyword = {
     "analyzer": "english",
     "fields": {"raw": {"type": "keyword", "ignore_above": 256}},
 }
+# Offsets in the postings let the unified highlighter find the matches (fuzzy and prefix
+# ones included) without re-analysing each hit's text: search pages highlight both fields.
+_highlighted_text = {**_text_with_keyword, "index_options": "offsets"}
 
 LISTINGS_SETTINGS = {"number_of_shards": 1, "number_of_replicas": 0}
 
@@ -25,8 +28,8 @@ LISTINGS_MAPPING = {
     "dynamic": "strict",
     "properties": {
         "id": {"type": "long"},
-        "title": _text_with_keyword,
-        "description": {"type": "text", "analyzer": "english"},
+        "title": _highlighted_text,
+        "description": {"type": "text", "analyzer": "english", "index_options": "offsets"},
         "category": {"type": "keyword"},
         "category_name": _text_with_keyword,
         "condition": {"type": "keyword"},
