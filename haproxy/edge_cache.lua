@@ -73,6 +73,16 @@ core.register_action("edge_choose_copy", { "http-req" }, function(txn)
     txn:set_var("txn.edge_copy", copy_name(txn, period))
     return
   end
+  if page.pass_until ~= nil and now < page.pass_until then
+    -- The page's last render could not be stored (an error page, a cookie): nobody waits
+    -- for a render that will not be shared; an earlier good copy is still served.
+    if usable ~= nil and usable >= period - STALE_PERIODS then
+      txn:set_var("txn.edge_copy", copy_name(txn, usable))
+    else
+      txn:set_var("txn.edge_copy", copy_name(txn, period))
+    end
+    return
+  end
   local leader_busy = page.fetching == period and (now - page.since) < LEADER_TIMEOUT_MS
   if not leader_busy and page.ready ~= period then
     page.fetching = period
@@ -103,10 +113,16 @@ core.register_action("edge_copy_done", { "http-res" }, function(txn)
   if page == nil or period == nil then
     return
   end
-  if txn:get_var("txn.edge_store") and (page.ready == nil or page.ready < period) then
-    page.older = page.ready
-    page.ready = period
-    page.ready_at = now_ms()
+  -- A hit: another request (not waiting for a leader) stored this period's copy.
+  if txn:get_var("txn.edge_store") or txn:get_var("txn.edge_hit") then
+    if page.ready == nil or page.ready < period then
+      page.older = page.ready
+      page.ready = period
+      page.ready_at = now_ms()
+    end
+    page.pass_until = nil
+  else
+    page.pass_until = now_ms() + PERIOD_MS
   end
   if page.fetching == period then
     page.fetching = nil
