@@ -105,6 +105,9 @@ def commit_offsets(consumer: KafkaConsumer, offsets: dict[TopicPartition, int]) 
     return True
 
 
+KEEPALIVE_POLL_MS = 100
+
+
 class PausedPartitions:
     """Pause every assigned partition while a dependency is down and keep polling, so the
     consumer stays in its group (with a 0.9 broker the session timeout is also the
@@ -117,7 +120,9 @@ class PausedPartitions:
         assigned = self.consumer.assignment()
         if assigned:
             self.consumer.pause(*assigned)
-        polled = self.consumer.poll(timeout_ms=0)
+        # Not timeout 0: kafka-python 3 makes a group (re)join progress only while a poll
+        # waits; at one poll(0) per second (the retry pause) a rebalance never completes.
+        polled = self.consumer.poll(timeout_ms=KEEPALIVE_POLL_MS)
         # A rebalance inside that poll can assign new, unpaused partitions whose records
         # come back here; rewind them so they are neither processed nor skipped now.
         for tp, records in polled.items():
