@@ -9,6 +9,7 @@ from pathlib import Path
 import environ
 
 from mpcommon import account_rules
+from mpcommon.events import TOPIC_LISTINGS
 from mpcommon.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -117,6 +118,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Outbox relay (python manage.py relay_outbox).
+# The topic listing events are recorded for (the contract's, mpcommon.events); tests use
+# their own.
+OUTBOX_LISTINGS_TOPIC = env("OUTBOX_LISTINGS_TOPIC", default=TOPIC_LISTINGS)
 OUTBOX_RELAY_BATCH_SIZE = env.int("OUTBOX_RELAY_BATCH_SIZE", default=200)
 # Fallback poll interval: LISTEN/NOTIFY wakes the relay at once; polling covers the rest.
 OUTBOX_RELAY_POLL_SECONDS = env.float("OUTBOX_RELAY_POLL_SECONDS", default=2.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import connection
 
 from mpcommon import events
@@ -17,14 +18,18 @@ def record_listing_event(
     """Store a listing event for the relay to publish; call inside ``transaction.atomic``.
 
     The event is keyed by listing id (one listing's events stay in one partition, in
-    order). ``document`` is the whole listing (None for ``listing.deleted``).
+    order) and bound for ``OUTBOX_LISTINGS_TOPIC`` (the ``listings`` topic). ``document``
+    is the whole listing (None for ``listing.deleted``).
     """
     if not connection.in_atomic_block:
         # Outside a transaction the change and its event could diverge: refuse loudly.
         raise RuntimeError("record_listing_event must run inside the change's transaction")
     event = events.listing_event(event_type, listing_id, version, document)
     row = OutboxEvent.objects.create(
-        topic=events.TOPIC_LISTINGS, key=str(listing_id), event_type=event_type, payload=event
+        topic=settings.OUTBOX_LISTINGS_TOPIC,
+        key=str(listing_id),
+        event_type=event_type,
+        payload=event,
     )
     notify_relay()
     return row

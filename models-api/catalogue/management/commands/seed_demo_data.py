@@ -13,6 +13,7 @@ import random
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
@@ -116,7 +117,7 @@ class Command(BaseCommand):
         OutboxEvent.objects.bulk_create(
             [
                 OutboxEvent(
-                    topic=events.TOPIC_LISTINGS,
+                    topic=settings.OUTBOX_LISTINGS_TOPIC,
                     key=str(listing.id),
                     event_type=events.LISTING_CREATED,
                     payload=events.listing_event(
