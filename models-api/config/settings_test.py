@@ -14,3 +14,7 @@ from config.settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests send this token; never the one from the running stack's environment.
 SERVICE_TOKEN = "test-service-token"
+# Outbox rows name a topic that does not exist (the broker never auto-creates one): a
+# test publishes only to a topic of its own (outbox/tests/conftest.py), never into the
+# running stack's "listings".
+OUTBOX_LISTINGS_TOPIC = "test-models-no-topic.listings"

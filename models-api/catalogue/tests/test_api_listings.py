@@ -186,14 +186,16 @@ class ListingCreateApiTest:
         assert Listing.objects.get(pk=body["id"]).seller == user
 
     def test_create_records_listing_created_event_with_whole_document(
-        self, api_client, authenticator
+        self, api_client, authenticator, settings
     ):
         response = api_client.post(
             "/api/v1/listings", valid_body(), format="json", **auth(authenticator)
         )
         row = OutboxEvent.objects.get()
+        # The listings topic (OUTBOX_LISTINGS_TOPIC: a topic of the tests' own here).
         assert (row.topic, row.key, row.event_type, row.sent_at) == (
-            events.TOPIC_LISTINGS, str(response.json()["id"]), events.LISTING_CREATED, None,
+            settings.OUTBOX_LISTINGS_TOPIC, str(response.json()["id"]), events.LISTING_CREATED,
+            None,
         )  # fmt: skip
         events.validate_event(events.TOPIC_LISTINGS, row.payload)
         assert row.payload["listing"] == response.json()
