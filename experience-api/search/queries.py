@@ -209,8 +209,24 @@ def sort_clause(sort: str) -> list:
     raise ValueError(f"unknown sort {sort!r}")
 
 
-def highlight_clause() -> dict:
+def highlight_clause(q: str) -> dict:
+    """Mark the words as typed (stemmed) and the prefix of the last one.
+
+    The highlight query leaves out the fuzzy expansions the search itself uses: Lucene
+    builds a Levenshtein automaton per hit and field to highlight a fuzzy query, which
+    made highlighting three quarters of the engine's time per search (a quarter of the
+    throughput). A listing found only through a typo comes back without marks.
+    """
+    fields = ["title", "description"]
     return {
+        "highlight_query": {
+            "bool": {
+                "should": [
+                    {"multi_match": {"query": q, "fields": fields}},
+                    {"multi_match": {"query": q, "fields": fields, "type": "bool_prefix"}},
+                ]
+            }
+        },
         "pre_tags": [MARK_OPEN],
         "post_tags": [MARK_CLOSE],
         "fields": {
@@ -248,7 +264,7 @@ def build_search_body(params: SearchParams) -> dict:
         # post_filter: the results are narrowed, the category facets are not.
         body["post_filter"] = {"term": {"category": params.category}}
     if params.q:
-        body["highlight"] = highlight_clause()
+        body["highlight"] = highlight_clause(params.q)
     return body
 
 

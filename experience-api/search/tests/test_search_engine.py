@@ -53,6 +53,14 @@ class TypoToleranceTest:
     def test_words_with_a_typo_find_the_listing(self, api, catalogue, q, found):
         assert ids(api.get(URL, {"q": q})) == found
 
+    def test_words_as_typed_are_marked_a_typo_is_found_but_not_marked(self, api, catalogue):
+        # Highlighting fuzzy expansions costs a Levenshtein automaton per hit and field.
+        (exact,) = api.get(URL, {"q": "vintage cam"}).json()["results"]
+        assert exact["highlight"]["title"] == "<mark>Vintage</mark> <mark>camera</mark>"
+        (typo,) = api.get(URL, {"q": "camra"}).json()["results"]
+        assert typo["id"] == 2
+        assert "<mark>" not in typo.get("highlight", {}).get("title", "")
+
     def test_first_letter_must_be_right(self, api, catalogue):
         # prefix_length 1: "kamera" is one edit from "camera", but not a fuzzy match.
         assert ids(api.get(URL, {"q": "kamera"})) == []
