@@ -1,16 +1,27 @@
-"""Shared fixtures: fast settings, fake Kafka pieces, and real-engine helpers."""
+"""Shared fixtures: fast settings, event builders, and the real engines.
+
+Every test that consumes, produces or indexes does it on the real local Kafka broker
+and search engine (``KAFKA_BOOTSTRAP_SERVERS`` / ``ELASTICSEARCH_URL``, as ``make test``
+exports them), in a topic, consumer group and alias of its own, all deleted afterwards:
+the running stack's ``listings`` alias, topics and groups are never touched.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections import namedtuple
 from dataclasses import replace
 
 import pytest
+from kafka import KafkaConsumer, TopicPartition
 
+from marketplace_batch import kafka_io
 from marketplace_batch.settings import Settings
-from mpcommon import events
+from mpcommon import events, kafka_topics
+from mpcommon.kafka_config import client_kwargs
+from testsupport import wait_until
 
 Record = namedtuple("Record", "topic partition offset key value")
 
@@ -43,6 +54,7 @@ def listing_event_bytes(listing_id: int = 1, version: int = 1, event_type=None, 
 
 
 def records(values, topic=events.TOPIC_LISTINGS, partition=0, start=0):
+    """Records as a consumer hands them out, for the pure functions that read them."""
     return [
         Record(topic, partition, start + i, str(i).encode(), value)
         for i, value in enumerate(values)
@@ -62,57 +74,16 @@ def settings(tmp_path):
     )
 
 
-class FakeConsumer:
-    """The slice of KafkaConsumer the workers use, recording commits and pauses."""
-
-    def __init__(self, batches=()):
-        self.batches = list(batches)
-        self.committed: dict = {}
-        self.commits = 0
-        self._paused: set = set()
-        self.polls = 0
-
-    def poll(self, timeout_ms=0, max_records=None):
-        self.polls += 1
-        if not self.batches:
-            return {}
-        batch = self.batches.pop(0)
-        return {("tp", 0): batch} if batch else {}
-
-    def commit(self, offsets):
-        self.commits += 1
-        self.committed.update({tp: meta.offset for tp, meta in offsets.items()})
-
-    def assignment(self):
-        return {"tp0"}
-
-    def pause(self, *partitions):
-        self._paused.update(partitions)
-
-    def paused(self):
-        return set(self._paused)
-
-    def resume(self, *partitions):
-        self._paused.difference_update(partitions)
-
-    def end_offsets(self, partitions):
-        return {tp: 10**9 for tp in partitions}
+# --------------------------------------------------------------------- real engines
+ENGINE_WAIT_SECONDS = 60  # deadline of every polling wait on an engine (ends when done)
+CLOSED_PORT_URL = "http://127.0.0.1:1"  # nothing listens there: an engine that is down
 
 
-class FakeDeadLetters:
-    def __init__(self):
-        self.published: list = []
-
-    def publish(self, items):
-        self.published.extend(items)
+def unique_name(kind: str) -> str:
+    """``test-batch-<kind>-<random>``: this test's own alias, topic or group."""
+    return f"test-batch-{kind}-{uuid.uuid4().hex[:12]}"
 
 
-@pytest.fixture
-def dead_letters():
-    return FakeDeadLetters()
-
-
-# --------------------------------------------------------------------- real search engine
 @pytest.fixture(scope="session")
 def es():
     from elasticsearch import Elasticsearch
@@ -127,8 +98,131 @@ def es():
 @pytest.fixture
 def alias(es):
     """A unique alias per test; every index created under it is deleted afterwards."""
-    name = f"test-batch-{uuid.uuid4().hex[:12]}"
+    name = unique_name("alias")
     yield name
     indices = es.indices.get(index=f"{name}*", ignore_unavailable=True, allow_no_indices=True)
     for index in indices:
         es.indices.delete(index=index, ignore_unavailable=True)
+
+
+def pytest_collection_modifyitems(items):
+    """A test on a real engine carries its marker (``-m "not kafka and not search"``
+    leaves it out), whichever fixture brought the engine in."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & {"topic", "consumer_group", "producer"}:
+            item.add_marker(pytest.mark.kafka)
+        if used & {"es", "alias"}:
+            item.add_marker(pytest.mark.search)
+
+
+# --------------------------------------------------------------------------- real broker
+@pytest.fixture
+def topic():
+    """A fresh topic and its dead-letter topic (the broker does not auto-create them),
+    one partition each; both deleted afterwards."""
+    name = unique_name("topic")
+    kafka_topics.ensure_topics(
+        [kafka_topics.TopicSpec(name, 1), kafka_topics.TopicSpec(events.dead_letter_topic(name), 1)]
+    )
+    yield name
+    kafka_topics.delete_topics_matching(re.escape(name) + r"(\.dlq)?")
+
+
+@pytest.fixture
+def consumer_group():
+    """A consumer group name of this test's own, deleted with its offsets afterwards."""
+    name = unique_name("group")
+    yield name
+    kafka_topics.delete_consumer_groups([name])
+
+
+@pytest.fixture
+def producer():
+    producer = kafka_io.create_producer()
+    yield producer
+    producer.close(timeout=5)
+
+
+@pytest.fixture
+def produce(producer):
+    """``produce(topic, values, key=b"1")``: sends and waits for every ack, in order."""
+
+    def send(topic: str, values, key: bytes = b"1") -> None:
+        futures = [producer.send(topic, key=key, value=value) for value in values]
+        for future in futures:
+            future.get(timeout=ENGINE_WAIT_SECONDS)
+
+    return send
+
+
+@pytest.fixture
+def dead_letters(producer):
+    """The real dead-letter publisher (``<topic>.dlq``)."""
+    return kafka_io.DeadLetterPublisher(producer)
+
+
+@pytest.fixture
+def group_consumer(settings, consumer_group):
+    """``group_consumer(topic)``: a worker's consumer (``kafka_io.create_consumer``: no
+    auto-commit, earliest) in this test's group. Closed afterwards without committing,
+    as a crashed worker would leave it; each new one resumes from the committed offset."""
+    made: list[KafkaConsumer] = []
+
+    def make(topic: str, *, max_poll_records: int = 500) -> KafkaConsumer:
+        made.append(
+            kafka_io.create_consumer(
+                topic, consumer_group, settings, max_poll_records=max_poll_records
+            )
+        )
+        return made[-1]
+
+    yield make
+    for consumer in made:
+        consumer.close(autocommit=False)
+
+
+def committed_offset(consumer: KafkaConsumer, topic: str) -> int | None:
+    """The group's committed offset of ``topic``'s partition 0 (None: never committed)."""
+    return consumer.committed(TopicPartition(topic, 0))
+
+
+def end_offset(topic: str) -> int:
+    """How many messages partition 0 of ``topic`` holds (one partition per test topic)."""
+    consumer = KafkaConsumer(group_id=None, **client_kwargs())
+    try:
+        partition = TopicPartition(topic, 0)
+        return consumer.end_offsets([partition])[partition]
+    finally:
+        consumer.close()
+
+
+def read_all(topic: str, expected: int) -> list:
+    """The first ``expected`` messages of ``topic`` (no group, nothing committed)."""
+    consumer = KafkaConsumer(topic, group_id=None, auto_offset_reset="earliest", **client_kwargs())
+    messages: list = []
+
+    def enough() -> bool:
+        for batch in consumer.poll(timeout_ms=500).values():
+            messages.extend(batch)
+        return len(messages) >= expected
+
+    try:
+        wait_until(enough, ENGINE_WAIT_SECONDS, interval=0, message=f"{expected} messages")
+    finally:
+        consumer.close()
+    return messages
+
+
+def run_until_handled(worker, expected: int) -> int:
+    """Run ``worker.run_once`` until it has handled ``expected`` records (a group join
+    takes a few polls); the number handled."""
+    handled = 0
+
+    def done() -> bool:
+        nonlocal handled
+        handled += worker.run_once(idle_timeout_seconds=0.5)
+        return handled >= expected
+
+    wait_until(done, ENGINE_WAIT_SECONDS, interval=0, message=f"{expected} records handled")
+    return handled

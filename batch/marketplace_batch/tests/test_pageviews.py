@@ -1,8 +1,10 @@
-"""The page-view counter: batch ids, write-ahead replay, and one batch end to end
-(models-api stubbed with ``responses``; the search side is a real engine in
-``SearchViewsTest``)."""
+"""The page-view counter: batch ids and fold planning (pure), then the worker on the
+real broker and search engine (a topic, group and alias per test) with models-api
+stubbed at its HTTP boundary (``responses``): the batch end to end, the write-ahead
+replay after a crash, and models-api refusing or down."""
 
 import json
+from dataclasses import replace
 
 import pytest
 import responses
@@ -20,8 +22,16 @@ from marketplace_batch.pageviews import (
 )
 from marketplace_batch.search import ListingWrite
 from mpcommon import events, search_index
+from testsupport import wait_until
 
-from .conftest import FakeConsumer, listing, records
+from .conftest import (
+    ENGINE_WAIT_SECONDS,
+    committed_offset,
+    listing,
+    read_all,
+    records,
+    run_until_handled,
+)
 
 VIEWS_URL = "http://models.test/api/v1/listings/views"
 LISTINGS_URL = "http://models.test/api/v1/listings"
@@ -80,27 +90,40 @@ class PlanFoldsTest:
 
 
 @pytest.fixture
-def counter_factory(settings, dead_letters, monkeypatch):
-    synced = []
-    monkeypatch.setattr(
-        search, "sync_view_counts", lambda es, alias, counts: synced.append(counts) or len(counts)
-    )
+def page_views(settings, topic):
+    """The counter's settings: this test's topic as the page-views topic."""
+    return replace(settings, page_views_topic=topic)
 
-    def make(consumer):
-        counter = PageViewCounter(
-            consumer=consumer,
-            es=None,
+
+@pytest.fixture
+def counter_factory(page_views, dead_letters, es, alias, group_consumer, topic):
+    """``counter_factory()``: a (re)started counter in this test's group; its search
+    documents are this test's alias."""
+    search.ensure_listings_index(es, alias)
+
+    def make() -> PageViewCounter:
+        return PageViewCounter(
+            consumer=group_consumer(topic),
+            es=es,
             models_api=ModelsApiClient("http://models.test", "token", backoff_factor=0),
             dead_letters=dead_letters,
-            access_log=AccessLog(settings.access_log_path),
-            settings=settings,
+            access_log=AccessLog(page_views.access_log_path),
+            settings=page_views,
             shutdown=ShutdownFlag(),
-            alias="unused",
+            alias=alias,
         )
-        counter.synced = synced
-        return counter
 
     return make
+
+
+def index_listings(es, alias, *ids):
+    search.write_listings(
+        es, [ListingWrite(i, 1, search_index.listing_document(listing(i, 1))) for i in ids], alias
+    )
+
+
+def views_in_search(es, alias, listing_id):
+    return es.get(index=alias, id=str(listing_id))["_source"]["views"]
 
 
 def stub_models_api(counts):
@@ -111,88 +134,88 @@ def stub_models_api(counts):
     )
 
 
+def posted_folds():
+    return [json.loads(c.request.body) for c in responses.calls if c.request.method == "POST"]
+
+
 class PageViewCounterTest:
     @responses.activate
     def test_batch_logged_folded_synced_then_committed(
-        self, counter_factory, settings, dead_letters
+        self, counter_factory, page_views, topic, produce, es, alias
     ):
+        index_listings(es, alias, 10, 11)
         stub_models_api({10: 5, 11: 1})
-        batch = records(
-            [view_bytes(10, 1), view_bytes(10, None), view_bytes(11, 2), b"junk"],
-            topic="page-views",
-            start=100,
-        )
-        consumer = FakeConsumer([batch])
-        counter = counter_factory(consumer)
-        assert counter.run_once() == 4
-        assert settings.access_log_path.read_text() == "1\t10\n-\t10\n2\t11\n"
-        body = json.loads(responses.calls[0].request.body)
-        assert body == {"increments": {"10": 2, "11": 1}, "batch_id": "page-views:0:100-102"}
-        assert counter.synced == [{10: 5, 11: 1}]
-        assert [r.offset for r, _ in dead_letters.published] == [103]
-        assert list(consumer.committed.values()) == [104]
+        produce(topic, [view_bytes(10, 1), view_bytes(10, None), view_bytes(11, 2), b"junk"])
+        counter = counter_factory()
+        assert run_until_handled(counter, 4) == 4
+        assert page_views.access_log_path.read_text() == "1\t10\n-\t10\n2\t11\n"
+        assert posted_folds() == [{"increments": {"10": 2, "11": 1}, "batch_id": f"{topic}:0:0-2"}]
+        assert (views_in_search(es, alias, 10), views_in_search(es, alias, 11)) == (5, 1)
+        (parked,) = read_all(events.dead_letter_topic(topic), 1)
+        assert parked.value == b"junk"
+        assert committed_offset(counter.consumer, topic) == 4
 
     @responses.activate
-    def test_replay_after_crash_mid_fold_resends_same_batch(self, counter_factory, settings):
+    def test_replay_after_crash_mid_fold_resends_same_batch(
+        self, counter_factory, page_views, topic, produce
+    ):
         stub_models_api({10: 2})
-        values = [view_bytes(10, 1), view_bytes(10, 2), view_bytes(10, 3)]
-        # First life: the fold of offsets 0-1 was written ahead, then the process died.
-        crashed = counter_factory(FakeConsumer())
-        crashed.access_log.append([("page-views:0", 0, 1, 10), ("page-views:0", 1, 2, 10)])
-        crashed.state.views_pending = {
-            "batch_id": "page-views:0:0-1",
-            "ranges": {"page-views:0": [0, 1]},
-        }
-        crashed.access_log.save_state()
+        produce(topic, [view_bytes(10, 1), view_bytes(10, 2), view_bytes(10, 3)])
+        key = f"{topic}:0"
+        # First life: the fold of offsets 0-1 was written ahead, then the process died
+        # before committing anything.
+        crashed = AccessLog(page_views.access_log_path)
+        crashed.append([(key, 0, 1, 10), (key, 1, 2, 10)])
+        crashed.state.views_pending = {"batch_id": f"{topic}:0:0-1", "ranges": {key: [0, 1]}}
+        crashed.save_state()
         # Second life: the uncommitted records come back, plus one new view.
-        counter = counter_factory(FakeConsumer([records(values, topic="page-views")]))
-        counter.run_once()
-        sent = [json.loads(c.request.body) for c in responses.calls if c.request.method == "POST"]
-        assert sent == [
-            {"increments": {"10": 2}, "batch_id": "page-views:0:0-1"},
-            {"increments": {"10": 1}, "batch_id": "page-views:0:2-2"},
+        counter = counter_factory()
+        run_until_handled(counter, 3)
+        assert posted_folds() == [
+            {"increments": {"10": 2}, "batch_id": f"{topic}:0:0-1"},
+            {"increments": {"10": 1}, "batch_id": f"{topic}:0:2-2"},
         ]
-        assert settings.access_log_path.read_text().count("\n") == 3
+        assert page_views.access_log_path.read_text().count("\n") == 3
         assert counter.state.views_pending is None
 
     @responses.activate
-    def test_models_api_down_retried_before_commit(self, counter_factory):
+    def test_models_api_down_retried_before_commit(self, counter_factory, topic, produce):
         responses.post(VIEWS_URL, status=503)
         stub_models_api({10: 1})
-        consumer = FakeConsumer([records([view_bytes(10, 1)], topic="page-views")])
-        counter_factory(consumer).run_once()
+        produce(topic, [view_bytes(10, 1)])
+        counter = counter_factory()
+        run_until_handled(counter, 1)
         posts = [c for c in responses.calls if c.request.method == "POST"]
         assert len(posts) >= 2 and posts[-1].response.status_code == 200
-        assert consumer.commits == 1
+        assert committed_offset(counter.consumer, topic) == 1
 
     @pytest.mark.parametrize("status", [401, 403, 408, 429, 500])
     @responses.activate
     def test_refused_fold_retried_then_folded_once_before_commit(
-        self, counter_factory, settings, status, caplog
+        self, counter_factory, topic, produce, status, caplog
     ):
         # Regression: a 401/403 (e.g. a wrong service token) skipped the batch and
         # committed its offsets: the counts were lost.
         responses.post(VIEWS_URL, status=status, json={"error": "nope"})
         responses.post(VIEWS_URL, status=status, json={"error": "nope"})
         stub_models_api({10: 2})
-        consumer = FakeConsumer(
-            [records([view_bytes(10, 1), view_bytes(10, 2)], topic="page-views")]
-        )
-        counter = counter_factory(consumer)
+        produce(topic, [view_bytes(10, 1), view_bytes(10, 2)])
+        counter = counter_factory()
 
-        assert counter.run_once() == 2
+        assert run_until_handled(counter, 2) == 2
 
-        posts = [json.loads(c.request.body) for c in responses.calls if c.request.method == "POST"]
-        assert posts == [{"increments": {"10": 2}, "batch_id": "page-views:0:0-1"}] * 3
-        assert consumer.commits == 1
-        assert counter.state.views_offsets == {"page-views:0": 1}
+        assert posted_folds() == [{"increments": {"10": 2}, "batch_id": f"{topic}:0:0-1"}] * 3
+        assert committed_offset(counter.consumer, topic) == 2
+        assert counter.state.views_offsets == {f"{topic}:0": 1}
         if status < 500:
             assert any(r.levelname == "ERROR" for r in caplog.records)
 
     @responses.activate
-    def test_refused_fold_holds_offsets_until_shutdown(self, counter_factory, settings):
-        consumer = FakeConsumer([records([view_bytes(10, 1)], topic="page-views")])
-        counter = counter_factory(consumer)
+    def test_refused_fold_holds_offsets_until_shutdown(
+        self, counter_factory, page_views, topic, produce
+    ):
+        produce(topic, [view_bytes(10, 1)])
+        counter = counter_factory()
         attempts = []
 
         def refuse(request):
@@ -203,49 +226,50 @@ class PageViewCounterTest:
 
         responses.add_callback(responses.POST, VIEWS_URL, callback=refuse)
 
-        assert counter.run_once() == 0  # abandoned, to be redelivered
+        # Abandoned (run_once handles nothing), to be redelivered.
+        wait_until(
+            lambda: counter.run_once(idle_timeout_seconds=0.5) == 0 and len(attempts) >= 3,
+            ENGINE_WAIT_SECONDS,
+            interval=0,
+            message="three refused folds",
+        )
 
         assert len(attempts) == 3
-        assert consumer.commits == 0
+        assert committed_offset(counter.consumer, topic) is None
         assert counter.state.views_offsets == {}
         # The written-ahead batch is re-sent with the same id after a restart.
-        assert AccessLog(settings.access_log_path).state.views_pending == {
-            "batch_id": "page-views:0:0-0",
-            "ranges": {"page-views:0": [0, 0]},
+        assert AccessLog(page_views.access_log_path).state.views_pending == {
+            "batch_id": f"{topic}:0:0-0",
+            "ranges": {f"{topic}:0": [0, 0]},
         }
 
     @responses.activate
-    def test_malformed_batch_refusal_logged_and_skipped(self, counter_factory, caplog):
+    def test_malformed_batch_refusal_logged_and_skipped(
+        self, counter_factory, topic, produce, caplog
+    ):
         responses.post(VIEWS_URL, status=400, json={"error": "validation_failed"})
         stub_models_api({10: 1})
-        consumer = FakeConsumer([records([view_bytes(10, 1)], topic="page-views")])
-        counter = counter_factory(consumer)
+        produce(topic, [view_bytes(10, 1)])
+        counter = counter_factory()
 
-        assert counter.run_once() == 1
+        assert run_until_handled(counter, 1) == 1
 
-        assert len([c for c in responses.calls if c.request.method == "POST"]) == 1
-        assert consumer.commits == 1
+        assert len(posted_folds()) == 1
+        assert committed_offset(counter.consumer, topic) == 1
         assert "models-api refused a view batch as malformed; skipped" in caplog.text
 
 
 @pytest.mark.search
 class SearchViewsTest:
     @responses.activate
-    def test_views_reach_search_documents(self, es, alias, settings, dead_letters):
-        search.ensure_listings_index(es, alias)
+    def test_views_reach_search_documents_keeping_their_version(
+        self, es, alias, counter_factory, topic, produce
+    ):
         document = search_index.listing_document(listing(10, 2))
+        search.ensure_listings_index(es, alias)
         search.write_listings(es, [ListingWrite(10, 2, document)], alias)
         stub_models_api({10: 3})
-        consumer = FakeConsumer([records([view_bytes(10, 1)] * 3, topic="page-views")])
-        PageViewCounter(
-            consumer=consumer,
-            es=es,
-            models_api=ModelsApiClient("http://models.test", "token"),
-            dead_letters=dead_letters,
-            access_log=AccessLog(settings.access_log_path),
-            settings=settings,
-            shutdown=ShutdownFlag(),
-            alias=alias,
-        ).run_once()
+        produce(topic, [view_bytes(10, 1)] * 3)
+        run_until_handled(counter_factory(), 3)
         stored = es.get(index=alias, id="10")
         assert stored["_source"]["views"] == 3 and stored["_version"] == 2

@@ -1,26 +1,35 @@
-"""ConsumerWorker: the poll -> process -> dead-letter -> commit skeleton of the consumers."""
+"""ConsumerWorker: the poll -> process -> dead-letter -> commit skeleton of the consumers,
+on the real broker (a topic and group of its own per test)."""
 
 from kafka.errors import KafkaError
 
 from marketplace_batch.lifecycle import ShutdownFlag, Stopping
 from marketplace_batch.worker import ConsumerWorker
+from testsupport import wait_until
 
-from .conftest import FakeConsumer, FakeDeadLetters, records
+from .conftest import (
+    ENGINE_WAIT_SECONDS,
+    committed_offset,
+    end_offset,
+    read_all,
+    run_until_handled,
+)
 
 
 class EchoWorker(ConsumerWorker):
     """Dead-letters records whose value is b"bad", acknowledges the batch."""
 
+    batch_size = 100
+    linger_seconds = 0.01
+
     def __init__(self, *, fail_with=None, **kwargs):
         super().__init__(**kwargs)
         self.fail_with = fail_with
+        self.attempts = 0
         self.processed: list = []
 
-    def poll(self, idle_timeout_seconds):
-        polled = self.consumer.poll()
-        return [record for batch in polled.values() for record in batch]
-
     def process(self, batch):
+        self.attempts += 1
         if self.fail_with is not None:
             raise self.fail_with
         self.dead_letter([(r, "bad value") for r in batch if r.value == b"bad"])
@@ -28,48 +37,71 @@ class EchoWorker(ConsumerWorker):
         self.acknowledge(batch)
 
 
-class FlakyDeadLetters(FakeDeadLetters):
-    def __init__(self, failures):
-        super().__init__()
-        self.failures = failures
+class DeadLetterTopicDownTwice:
+    """The real dead-letter publisher behind a broker that fails the first two sends (as
+    kafka-python does while the broker is down), then is back."""
+
+    def __init__(self, real):
+        self.real = real
+        self.failures = 2
 
     def publish(self, items):
         if self.failures:
             self.failures -= 1
             raise KafkaError("broker down")
-        super().publish(items)
+        self.real.publish(items)
 
 
 class ConsumerWorkerTest:
-    def test_poison_parked_then_offsets_committed(self, settings):
-        consumer = FakeConsumer([records([b"ok", b"bad", b"ok"], topic="t")])
-        dead = FlakyDeadLetters(failures=2)  # the broker comes back after two tries
+    def test_poison_parked_then_offsets_committed(
+        self, settings, topic, produce, group_consumer, dead_letters
+    ):
+        produce(topic, [b"ok", b"bad", b"ok"])
         worker = EchoWorker(
-            consumer=consumer, dead_letters=dead, settings=settings, shutdown=ShutdownFlag()
+            consumer=group_consumer(topic),
+            dead_letters=DeadLetterTopicDownTwice(dead_letters),
+            settings=settings,
+            shutdown=ShutdownFlag(),
         )
-        assert worker.run_once() == 3
-        assert [(record.offset, reason) for record, reason in dead.published] == [(1, "bad value")]
-        assert len(worker.processed) == 2
-        assert consumer.commits == 1 and list(consumer.committed.values()) == [3]
-        assert consumer.paused() == set()
+        assert run_until_handled(worker, 3) == 3
+        (parked,) = read_all(topic + ".dlq", 1)
+        assert (parked.key, parked.value) == (b"1", b"bad")  # the raw message
+        assert [record.offset for record in worker.processed] == [0, 2]
+        assert committed_offset(worker.consumer, topic) == 3
+        assert worker.consumer.paused() == set()
 
-    def test_stopping_mid_batch_commits_nothing(self, settings):
-        consumer = FakeConsumer([records([b"ok"], topic="t")])
+    def test_stopping_mid_batch_commits_nothing(
+        self, settings, topic, produce, group_consumer, dead_letters
+    ):
+        produce(topic, [b"ok"])
         worker = EchoWorker(
             fail_with=Stopping("op"),
-            consumer=consumer,
-            dead_letters=FakeDeadLetters(),
+            consumer=group_consumer(topic),
+            dead_letters=dead_letters,
             settings=settings,
             shutdown=ShutdownFlag(),
         )
-        assert worker.run_once() == 0
-        assert consumer.commits == 0
+        wait_until(
+            lambda: worker.run_once(idle_timeout_seconds=0.5) == 0 and worker.attempts,
+            ENGINE_WAIT_SECONDS,
+            interval=0,
+            message="the batch attempted",
+        )
+        assert committed_offset(worker.consumer, topic) is None
+        assert end_offset(topic + ".dlq") == 0
 
-    def test_empty_poll_handles_nothing(self, settings):
+    def test_empty_topic_handles_nothing(self, settings, topic, group_consumer, dead_letters):
         worker = EchoWorker(
-            consumer=FakeConsumer([]),
-            dead_letters=FakeDeadLetters(),
+            consumer=group_consumer(topic),
+            dead_letters=dead_letters,
             settings=settings,
             shutdown=ShutdownFlag(),
         )
-        assert worker.run_once() == 0
+        wait_until(
+            lambda: worker.run_once(idle_timeout_seconds=0.2) == 0 and worker.consumer.assignment(),
+            ENGINE_WAIT_SECONDS,
+            interval=0,
+            message="the partition assigned",
+        )
+        assert worker.attempts == 0
+        assert committed_offset(worker.consumer, topic) is None
