@@ -22,7 +22,9 @@ _text_with_keyword = {
 # ones included) without re-analysing each hit's text: search pages highlight both fields.
 _highlighted_text = {**_text_with_keyword, "index_options": "offsets"}
 
-LISTINGS_SETTINGS = {"number_of_shards": 1, "number_of_replicas": 0}
+# gc_deletes: a deleted listing's version is remembered for an hour (default 60 s), so a
+# replayed, older "created" is refused as stale instead of bringing the listing back.
+LISTINGS_SETTINGS = {"number_of_shards": 1, "number_of_replicas": 0, "gc_deletes": "1h"}
 
 LISTINGS_MAPPING = {
     "dynamic": "strict",
