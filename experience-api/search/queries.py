@@ -103,8 +103,8 @@ def text_query(q: str) -> dict:
     query does not match everything), or with the last word as a prefix
     (``bool_prefix``: "vintage cam" while typing). Exact phrases and phrase prefixes
     of the title rank higher. (A ``cross_fields`` alternative, for terms spread over
-    fields, was measured to cost ~180 ms per query on the native engine, which
-    does not implement it: left out until production runs real Elasticsearch.)
+    fields, was left out when the native engine was an emulator that lacked it; not yet
+    re-measured on Elasticsearch.)
     """
     return {
         "bool": {
