@@ -180,9 +180,7 @@ def generic_checks(es: Elasticsearch) -> None:
         )
         print(f"ok   update_by_query with painless  ({r['updated']} updated)")
     except ApiError as exc:
-        print(
-            f"n/a  update_by_query with painless  (not on this node: {exc.meta.status})"
-        )
+        print(f"n/a  update_by_query with painless  (not on this node: {exc.meta.status})")
 
     es.indices.refresh(index=index)
     es.indices.delete(index=[index, "smoke-generic-2"])
