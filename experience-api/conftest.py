@@ -4,7 +4,6 @@ and the means to test concurrency by events instead of elapsed time."""
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import re
 import threading
@@ -21,10 +20,10 @@ from rest_framework.test import APIClient
 from caching import cache as page_cache
 from clients import models_api
 from clients import search as search_client
-from mpcommon import kafka_config, kafka_topics
+from mpcommon import kafka_topics
 from mpcommon.events import LISTING_CREATED, encode, listing_event
 from mpcommon.search_index import LISTINGS_MAPPING, LISTINGS_SETTINGS, listing_document
-from testsupport import wait_until
+from testsupport.kafka import TestTopics
 
 MODELS = settings.MODELS_API_URL + "/api/v1"
 TOKEN = "a" * 64
@@ -293,17 +292,9 @@ def make_topic():
     """Creates topics of this test's own on the real broker (which never auto-creates
     them): ``make_topic(partitions=1, **configs)`` returns the name. All are deleted
     afterwards."""
-    made: list[str] = []
-
-    def make(partitions: int = 1, **configs: str) -> str:
-        name = unique_name("topic")
-        kafka_topics.ensure_topics([kafka_topics.TopicSpec(name, partitions, configs)])
-        made.append(name)
-        return name
-
-    yield make
-    if made:
-        kafka_topics.delete_topics_matching("|".join(re.escape(name) for name in made))
+    topics = TestTopics("test-exp-topic")
+    yield topics.make
+    topics.delete()
 
 
 @pytest.fixture
@@ -312,26 +303,3 @@ def consumer_group():
     name = unique_name("group")
     yield name
     kafka_topics.delete_consumer_groups([name])
-
-
-def read_messages(topic: str, count: int) -> list:
-    """The first ``count`` messages of ``topic`` (no consumer group, nothing committed);
-    polls until they are there (AssertionError after ``ENGINE_WAIT_SECONDS``)."""
-    from kafka import KafkaConsumer
-
-    consumer = KafkaConsumer(
-        topic, group_id=None, auto_offset_reset="earliest", **kafka_config.client_kwargs()
-    )
-    messages: list = []
-
-    def enough() -> bool:
-        for batch in consumer.poll(timeout_ms=500).values():
-            messages.extend(batch)
-        return len(messages) >= count
-
-    try:
-        wait_until(enough, ENGINE_WAIT_SECONDS, interval=0, message=f"{count} messages")
-    finally:
-        with contextlib.suppress(Exception):
-            consumer.close()
-    return messages

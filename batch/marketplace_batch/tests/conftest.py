@@ -20,7 +20,6 @@ from kafka import KafkaConsumer, TopicPartition
 from marketplace_batch import kafka_io
 from marketplace_batch.settings import Settings
 from mpcommon import events, kafka_topics
-from mpcommon.kafka_config import client_kwargs
 from testsupport import wait_until
 
 Record = namedtuple("Record", "topic partition offset key value")
@@ -185,33 +184,6 @@ def group_consumer(settings, consumer_group):
 def committed_offset(consumer: KafkaConsumer, topic: str) -> int | None:
     """The group's committed offset of ``topic``'s partition 0 (None: never committed)."""
     return consumer.committed(TopicPartition(topic, 0))
-
-
-def end_offset(topic: str) -> int:
-    """How many messages partition 0 of ``topic`` holds (one partition per test topic)."""
-    consumer = KafkaConsumer(group_id=None, **client_kwargs())
-    try:
-        partition = TopicPartition(topic, 0)
-        return consumer.end_offsets([partition])[partition]
-    finally:
-        consumer.close()
-
-
-def read_all(topic: str, expected: int) -> list:
-    """The first ``expected`` messages of ``topic`` (no group, nothing committed)."""
-    consumer = KafkaConsumer(topic, group_id=None, auto_offset_reset="earliest", **client_kwargs())
-    messages: list = []
-
-    def enough() -> bool:
-        for batch in consumer.poll(timeout_ms=500).values():
-            messages.extend(batch)
-        return len(messages) >= expected
-
-    try:
-        wait_until(enough, ENGINE_WAIT_SECONDS, interval=0, message=f"{expected} messages")
-    finally:
-        consumer.close()
-    return messages
 
 
 def run_until_handled(worker, expected: int) -> int:

@@ -15,14 +15,13 @@ from marketplace_batch.lifecycle import ShutdownFlag
 from marketplace_batch.search import ListingWrite, bulk_operations, classify_bulk_items
 from mpcommon import events
 from testsupport import wait_until
+from testsupport.kafka import end_offset, read_messages
 
 from .conftest import (
     CLOSED_PORT_URL,
     ENGINE_WAIT_SECONDS,
     committed_offset,
-    end_offset,
     listing_event_bytes,
-    read_all,
     records,
     run_until_handled,
 )
@@ -222,7 +221,7 @@ class ListingIndexerTest:
         produce(topic, [b"garbage", listing_event_bytes(1, 1), rejected])
         worker = indexer()
         assert run_until_handled(worker, 3) == 3
-        parked = read_all(events.dead_letter_topic(topic), 2)
+        parked = read_messages(events.dead_letter_topic(topic), 2)
         assert [message.value for message in parked] == [b"garbage", rejected]  # raw
         assert committed_offset(worker.consumer, topic) == 3
         assert stored(es, alias, 1) is not None

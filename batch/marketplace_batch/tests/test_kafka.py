@@ -9,8 +9,9 @@ from marketplace_batch.indexer import ListingIndexer
 from marketplace_batch.lifecycle import ShutdownFlag
 from marketplace_batch.reindex import ListingEventReplayer
 from mpcommon import events
+from testsupport.kafka import read_messages
 
-from .conftest import committed_offset, listing_event_bytes, read_all, run_until_handled
+from .conftest import committed_offset, listing_event_bytes, run_until_handled
 
 pytestmark = [pytest.mark.kafka, pytest.mark.search]
 
@@ -43,7 +44,7 @@ class IndexerKafkaTest:
         assert committed_offset(consumer, topic) == 4  # all keyed alike: one partition
         assert es.get(index=alias, id="1")["_source"]["title"] == "Blue bike"
         assert es.get(index=alias, id="2")["_version"] == 1
-        (parked,) = read_all(events.dead_letter_topic(topic), expected=1)
+        (parked,) = read_messages(events.dead_letter_topic(topic), 1)
         assert (parked.key, parked.value) == (b"1", b"{oops")  # the raw message
 
 

@@ -23,12 +23,12 @@ from marketplace_batch.pageviews import (
 from marketplace_batch.search import ListingWrite
 from mpcommon import events, search_index
 from testsupport import wait_until
+from testsupport.kafka import read_messages
 
 from .conftest import (
     ENGINE_WAIT_SECONDS,
     committed_offset,
     listing,
-    read_all,
     records,
     run_until_handled,
 )
@@ -151,7 +151,7 @@ class PageViewCounterTest:
         assert page_views.access_log_path.read_text() == "1\t10\n-\t10\n2\t11\n"
         assert posted_folds() == [{"increments": {"10": 2, "11": 1}, "batch_id": f"{topic}:0:0-2"}]
         assert (views_in_search(es, alias, 10), views_in_search(es, alias, 11)) == (5, 1)
-        (parked,) = read_all(events.dead_letter_topic(topic), 1)
+        (parked,) = read_messages(events.dead_letter_topic(topic), 1)
         assert parked.value == b"junk"
         assert committed_offset(counter.consumer, topic) == 4
 

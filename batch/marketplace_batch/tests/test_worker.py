@@ -6,12 +6,11 @@ from kafka.errors import KafkaError
 from marketplace_batch.lifecycle import ShutdownFlag, Stopping
 from marketplace_batch.worker import ConsumerWorker
 from testsupport import wait_until
+from testsupport.kafka import end_offset, read_messages
 
 from .conftest import (
     ENGINE_WAIT_SECONDS,
     committed_offset,
-    end_offset,
-    read_all,
     run_until_handled,
 )
 
@@ -64,7 +63,7 @@ class ConsumerWorkerTest:
             shutdown=ShutdownFlag(),
         )
         assert run_until_handled(worker, 3) == 3
-        (parked,) = read_all(topic + ".dlq", 1)
+        (parked,) = read_messages(topic + ".dlq", 1)
         assert (parked.key, parked.value) == (b"1", b"bad")  # the raw message
         assert [record.offset for record in worker.processed] == [0, 2]
         assert committed_offset(worker.consumer, topic) == 3

@@ -7,9 +7,10 @@ import pytest
 
 from clients import events
 from clients.events import EventPublisher, kafka_producer_factory
-from conftest import ENGINE_WAIT_SECONDS, GATE_SECONDS, read_messages, unique_name
+from conftest import ENGINE_WAIT_SECONDS, GATE_SECONDS, unique_name
 from mpcommon.events import TOPIC_PAGE_VIEWS, decode
 from testsupport import wait_until
+from testsupport.kafka import read_messages
 
 
 @pytest.fixture(autouse=True)

@@ -31,8 +31,9 @@ from outbox.relay import (
     unsent_count,
 )
 from outbox.services import NOTIFY_CHANNEL, notify_relay, record_listing_event
-from outbox.tests.conftest import CLOSED_PORT, KAFKA_WAIT_SECONDS, end_offset, read_messages
+from outbox.tests.conftest import CLOSED_PORT
 from testsupport import wait_until
+from testsupport.kafka import KAFKA_WAIT_SECONDS, end_offset, read_messages
 
 
 @pytest.fixture
