@@ -19,6 +19,9 @@ code, then regenerate. Schema version: `"v": {events.SCHEMA_VERSION}`.
 |---|---|---|---|---|
 | `{events.TOPIC_LISTINGS}` | listing id | models-api outbox relay | batch indexer, experience-api cache invalidator | `{events.LISTING_CREATED}`, `{events.LISTING_UPDATED}`, `{events.LISTING_DELETED}` |
 | `{events.TOPIC_PAGE_VIEWS}` | listing id | experience-api (listing detail) | batch page-view counter | `{events.PAGE_VIEWED}` |
+| `{events.TOPIC_PHOTOS}` | listing id | models-api outbox relay | batch thumbnail worker | `{events.PHOTO_UPLOADED}` |
+| `{events.TOPIC_ORDERS}` | order id | models-api outbox relay | notifications (none yet) | {", ".join(f"`{t}`" for t in events.ORDER_EVENT_TYPES)} |
+| `{events.TOPIC_MESSAGES}` | thread id | models-api outbox relay | notifications (none yet) | `{events.MESSAGE_SENT}` |
 | `<topic>{events.DEAD_LETTER_SUFFIX}` | as consumed | consumers | people (inspect, fix, replay) | the raw poison message |
 
 Rules:
@@ -39,6 +42,9 @@ def main() -> None:
     for title, schema in (
         ("Listing event", events.LISTING_EVENT_SCHEMA),
         ("Page-view event", events.PAGE_VIEW_EVENT_SCHEMA),
+        ("Photo event", events.PHOTO_EVENT_SCHEMA),
+        ("Order event", events.ORDER_EVENT_SCHEMA),
+        ("Message event", events.MESSAGE_EVENT_SCHEMA),
     ):
         print(f"## {title}\n\n```json\n{json.dumps(schema, indent=2)}\n```\n")
 

@@ -19,20 +19,42 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from mpcommon import listing_rules
+from mpcommon import listing_rules, photo_rules, trade_rules
 
 SCHEMA_VERSION = 1
 
 TOPIC_LISTINGS = "listings"
 TOPIC_PAGE_VIEWS = "page-views"
+TOPIC_PHOTOS = "photos"
+TOPIC_ORDERS = "orders"
+TOPIC_MESSAGES = "messages"
 DEAD_LETTER_SUFFIX = ".dlq"
-ALL_TOPICS = (TOPIC_LISTINGS, TOPIC_PAGE_VIEWS)
+ALL_TOPICS = (TOPIC_LISTINGS, TOPIC_PAGE_VIEWS, TOPIC_PHOTOS, TOPIC_ORDERS, TOPIC_MESSAGES)
 
 LISTING_CREATED = "listing.created"
 LISTING_UPDATED = "listing.updated"
 LISTING_DELETED = "listing.deleted"
 PAGE_VIEWED = "page.viewed"
+PHOTO_UPLOADED = "photo.uploaded"
+MESSAGE_SENT = "message.sent"
 LISTING_EVENT_TYPES = (LISTING_CREATED, LISTING_UPDATED, LISTING_DELETED)
+# One event type per state an order enters: order.requested, order.accepted, ...
+ORDER_EVENT_TYPES = tuple(f"order.{state}" for state in trade_rules.ORDER_STATE_VALUES)
+
+PHOTO_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "position", "width", "height", "url", "card_url", "detail_url"],
+    "properties": {
+        "id": {"type": "integer"},
+        "position": {"type": "integer", "minimum": 0},
+        "width": {"type": "integer", "minimum": 1},
+        "height": {"type": "integer", "minimum": 1},
+        # Public paths (/media/<sha256>.<ext>); the thumbnails are null until made.
+        "url": {"type": "string"},
+        "card_url": {"type": ["string", "null"]},
+        "detail_url": {"type": ["string", "null"]},
+    },
+}
 
 # JSON Schema (draft 2020-12) of each event type; documentation and validation in one.
 LISTING_DOCUMENT_SCHEMA: dict[str, Any] = {
@@ -76,6 +98,12 @@ LISTING_DOCUMENT_SCHEMA: dict[str, Any] = {
         "created_at": {"type": "string"},
         "updated_at": {"type": "string"},
         "version": {"type": "integer", "minimum": 1},
+        # In position order; the first is the cover. Optional (older events lack it).
+        "photos": {
+            "type": "array",
+            "maxItems": photo_rules.MAX_PHOTOS_PER_LISTING,
+            "items": PHOTO_SCHEMA,
+        },
     },
 }
 
@@ -111,7 +139,88 @@ PAGE_VIEW_EVENT_SCHEMA: dict[str, Any] = {
     },
 }
 
-SCHEMAS_BY_TOPIC = {TOPIC_LISTINGS: LISTING_EVENT_SCHEMA, TOPIC_PAGE_VIEWS: PAGE_VIEW_EVENT_SCHEMA}
+PHOTO_EVENT_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "Photo event (topic 'photos', key = listing id)",
+    "type": "object",
+    "required": ["v", "type", "event_id", "occurred_at", "photo_id", "listing_id", "original"],
+    "properties": {
+        "v": {"const": SCHEMA_VERSION},
+        "type": {"const": PHOTO_UPLOADED},
+        "event_id": {"type": "string"},
+        "occurred_at": {"type": "string"},
+        "photo_id": {"type": "integer"},
+        "listing_id": {"type": "integer"},
+        # Media key of the re-encoded original the thumbnails are made from.
+        "original": {"type": "string", "pattern": f"^{photo_rules.MEDIA_KEY_PATTERN}$"},
+    },
+}
+
+ORDER_EVENT_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "Order event (topic 'orders', key = order id)",
+    "type": "object",
+    "required": [
+        "v",
+        "type",
+        "event_id",
+        "occurred_at",
+        "order_id",
+        "listing_id",
+        "buyer_id",
+        "seller_id",
+        "actor_id",
+        "status",
+    ],
+    "properties": {
+        "v": {"const": SCHEMA_VERSION},
+        "type": {"enum": list(ORDER_EVENT_TYPES)},
+        "event_id": {"type": "string"},
+        "occurred_at": {"type": "string"},
+        "order_id": {"type": "integer"},
+        "listing_id": {"type": ["integer", "null"]},  # null once the listing was deleted
+        "buyer_id": {"type": "integer"},
+        "seller_id": {"type": "integer"},
+        "actor_id": {"type": ["integer", "null"]},  # null when the system acted
+        "status": {"enum": list(trade_rules.ORDER_STATE_VALUES)},
+    },
+}
+
+MESSAGE_EVENT_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "Message event (topic 'messages', key = thread id); the body is not carried",
+    "type": "object",
+    "required": [
+        "v",
+        "type",
+        "event_id",
+        "occurred_at",
+        "message_id",
+        "thread_id",
+        "listing_id",
+        "sender_id",
+        "recipient_id",
+    ],
+    "properties": {
+        "v": {"const": SCHEMA_VERSION},
+        "type": {"const": MESSAGE_SENT},
+        "event_id": {"type": "string"},
+        "occurred_at": {"type": "string"},
+        "message_id": {"type": "integer"},
+        "thread_id": {"type": "integer"},
+        "listing_id": {"type": ["integer", "null"]},
+        "sender_id": {"type": "integer"},
+        "recipient_id": {"type": "integer"},
+    },
+}
+
+SCHEMAS_BY_TOPIC = {
+    TOPIC_LISTINGS: LISTING_EVENT_SCHEMA,
+    TOPIC_PAGE_VIEWS: PAGE_VIEW_EVENT_SCHEMA,
+    TOPIC_PHOTOS: PHOTO_EVENT_SCHEMA,
+    TOPIC_ORDERS: ORDER_EVENT_SCHEMA,
+    TOPIC_MESSAGES: MESSAGE_EVENT_SCHEMA,
+}
 
 
 class InvalidEvent(ValueError):
@@ -158,6 +267,62 @@ def page_view_event(listing_id: int, user_id: int | None, *, viewed_at: str | No
         "user_id": user_id,
         "listing_id": listing_id,
         "viewed_at": viewed_at or _now(),
+    }
+
+
+def photo_uploaded_event(photo_id: int, listing_id: int, original: str) -> dict[str, Any]:
+    """Build the event that asks the thumbnail worker to make a photo's thumbnails."""
+    return {
+        "v": SCHEMA_VERSION,
+        "type": PHOTO_UPLOADED,
+        "event_id": uuid.uuid4().hex,
+        "occurred_at": _now(),
+        "photo_id": photo_id,
+        "listing_id": listing_id,
+        "original": original,
+    }
+
+
+def order_event(
+    *,
+    order_id: int,
+    listing_id: int | None,
+    buyer_id: int,
+    seller_id: int,
+    actor_id: int | None,
+    status: str,
+) -> dict[str, Any]:
+    """Build the event of an order entering ``status`` (type ``order.<status>``)."""
+    if status not in trade_rules.ORDER_STATE_VALUES:
+        raise ValueError(f"unknown order status {status!r}")
+    return {
+        "v": SCHEMA_VERSION,
+        "type": f"order.{status}",
+        "event_id": uuid.uuid4().hex,
+        "occurred_at": _now(),
+        "order_id": order_id,
+        "listing_id": listing_id,
+        "buyer_id": buyer_id,
+        "seller_id": seller_id,
+        "actor_id": actor_id,
+        "status": status,
+    }
+
+
+def message_sent_event(
+    *, message_id: int, thread_id: int, listing_id: int | None, sender_id: int, recipient_id: int
+) -> dict[str, Any]:
+    """Build the event of one message written in a buyer-seller thread."""
+    return {
+        "v": SCHEMA_VERSION,
+        "type": MESSAGE_SENT,
+        "event_id": uuid.uuid4().hex,
+        "occurred_at": _now(),
+        "message_id": message_id,
+        "thread_id": thread_id,
+        "listing_id": listing_id,
+        "sender_id": sender_id,
+        "recipient_id": recipient_id,
     }
 
 

@@ -33,13 +33,20 @@ CONDITIONS: tuple[tuple[str, str], ...] = (
 DEFAULT_CONDITION = "good"
 STATUSES: tuple[tuple[str, str], ...] = (
     ("active", "Active"),
+    ("reserved", "Reserved"),
     ("sold", "Sold"),
     ("withdrawn", "Withdrawn"),
 )
 DEFAULT_STATUS = "active"
+# What a seller may set directly (PATCH ``status``, the dashboard's buttons). ``reserved``
+# is only ever set by accepting an order, and a reserved listing changes status only
+# through its order (complete: sold; cancel: active again).
+SELLER_SETTABLE_STATUSES = ("active", "withdrawn", "sold")
+STATUS_RESERVED = "reserved"
 
 CONDITION_VALUES = tuple(value for value, _ in CONDITIONS)
 STATUS_VALUES = tuple(value for value, _ in STATUSES)
+STATUS_LABELS = dict(STATUSES)
 CONDITION_LABELS = dict(CONDITIONS)
 
 
