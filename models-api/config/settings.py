@@ -121,6 +121,8 @@ SPECTACULAR_SETTINGS = {
 # The topic listing events are recorded for (the contract's, mpcommon.events); tests use
 # their own.
 OUTBOX_LISTINGS_TOPIC = env("OUTBOX_LISTINGS_TOPIC", default=TOPIC_LISTINGS)
+# Put in front of the photos/orders/messages topics (outbox.services.record_event).
+OUTBOX_TOPIC_PREFIX = env("OUTBOX_TOPIC_PREFIX", default="")
 OUTBOX_RELAY_BATCH_SIZE = env.int("OUTBOX_RELAY_BATCH_SIZE", default=200)
 # Fallback poll interval: LISTEN/NOTIFY wakes the relay at once; polling covers the rest.
 OUTBOX_RELAY_POLL_SECONDS = env.float("OUTBOX_RELAY_POLL_SECONDS", default=2.0)

@@ -18,6 +18,7 @@ SERVICE_TOKEN = "test-service-token"
 # test publishes only to a topic of its own (outbox/tests/conftest.py), never into the
 # running stack's "listings".
 OUTBOX_LISTINGS_TOPIC = "test-models-no-topic.listings"
+OUTBOX_TOPIC_PREFIX = "test-models-no-topic."
 # Two checkouts (or two people) testing on one PostgreSQL at once each need their own
 # test database: TEST_DATABASE_SUFFIX=_a gives test_marketplace_a.
 if os.environ.get("TEST_DATABASE_SUFFIX"):

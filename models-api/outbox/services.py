@@ -35,6 +35,27 @@ def record_listing_event(
     return row
 
 
+def record_event(*, topic: str, key: int | str, event: dict) -> OutboxEvent:
+    """Store any other event (photos, orders, messages) for the relay; inside the change's
+    transaction, like :func:`record_listing_event`.
+
+    ``topic`` is one of ``mpcommon.events``' topics; the row names it with
+    ``OUTBOX_TOPIC_PREFIX`` in front (empty in production; tests point it at topics of
+    their own so nothing reaches the running stack's consumers).
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("record_event must run inside the change's transaction")
+    events.validate_event(topic, event)
+    row = OutboxEvent.objects.create(
+        topic=settings.OUTBOX_TOPIC_PREFIX + topic,
+        key=str(key),
+        event_type=event["type"],
+        payload=event,
+    )
+    notify_relay()
+    return row
+
+
 def notify_relay() -> None:
     """Wake the relay (PostgreSQL queues the notification until commit)."""
     with connection.cursor() as cursor:
