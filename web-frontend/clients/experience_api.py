@@ -63,6 +63,10 @@ class RateLimited(ExperienceApiError):
     """Too many requests from this client (429)."""
 
 
+class Conflict(ExperienceApiError):
+    """The listing's or order's state forbids this now (409, e.g. ``listing_reserved``)."""
+
+
 class ValidationFailed(ExperienceApiError):
     """The API rejected the input (400); ``fields`` maps field names to messages."""
 
@@ -160,7 +164,9 @@ class ExperienceApi:
             headers["Authorization"] = f"Bearer {self.authenticator}"
         return headers
 
-    def _send(self, method: str, path: str, *, auth: str, params=None, json=None):
+    def _send(
+        self, method: str, path: str, *, auth: str, params=None, json=None, data=None, files=None
+    ):
         """Send one request; ``auth`` is ``none``, ``optional`` or ``required``."""
         url = f"{settings.EXPERIENCE_API_URL}/api/v1/{path}"
         timeout = (settings.EXPERIENCE_API_CONNECT_TIMEOUT, settings.EXPERIENCE_API_READ_TIMEOUT)
@@ -173,6 +179,8 @@ class ExperienceApi:
                 url,
                 params=params,
                 json=json,
+                data=data,
+                files=files,
                 headers=self._headers(with_auth=with_auth),
                 timeout=timeout,
             )
@@ -201,8 +209,20 @@ class ExperienceApi:
         if self._on_rejected is not None:
             self._on_rejected()
 
-    def _call(self, method: str, path: str, *, auth: str = "none", params=None, json=None):
-        response = self._send(method, path, auth=auth, params=params, json=json)
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        auth: str = "none",
+        params=None,
+        json=None,
+        data=None,
+        files=None,
+    ):
+        response = self._send(
+            method, path, auth=auth, params=params, json=json, data=data, files=files
+        )
         status = response.status_code
         if status == 204:
             return None
@@ -226,6 +246,8 @@ class ExperienceApi:
             raise PermissionDenied(detail, status=status, code=code)
         if status == 404:
             raise NotFound(detail, status=status, code=code)
+        if status == 409:
+            raise Conflict(detail, status=status, code=code)
         if status == 429:
             raise RateLimited(detail, status=status, code=code)
         if status == 503 and code == envelope.SEARCH_UNAVAILABLE:
@@ -288,3 +310,69 @@ class ExperienceApi:
     def me(self) -> dict:
         """The user the authenticator belongs to; raises NotAuthenticated."""
         return self._call("GET", "me", auth="required")
+
+    # ---- listings management and photos (issue 12)
+    # docs/selling-and-buying.md, "Experience API additions". ``photos`` are uploaded
+    # files (anything with ``name``, ``read`` and ``content_type``), sent as repeated
+    # multipart ``photos`` parts in the given order.
+    def create_listing_with_photos(self, *, fields: Mapping[str, Any], photos) -> dict:
+        """Create a listing and its photos in one multipart call; returns the listing."""
+        data = [(name, value) for name, value in fields.items() if value not in (None, "")]
+        return self._call(
+            "POST", "listings", auth="required", data=data, files=_photo_parts(photos)
+        )
+
+    def update_listing(
+        self,
+        listing_id: int,
+        *,
+        fields: Mapping[str, Any],
+        photo_order: list[int] | None = None,
+        photos=(),
+    ) -> dict:
+        """PATCH a listing as its seller: fields, kept photos in order, new photos.
+
+        Without new files this is JSON (so an empty ``photo_order`` removes every photo);
+        with files it is multipart, ``photo_order`` a repeated field.
+        """
+        path = f"listings/{int(listing_id)}"
+        if not photos:
+            body = dict(fields)
+            if photo_order is not None:
+                body["photo_order"] = [int(pk) for pk in photo_order]
+            return self._call("PATCH", path, auth="required", json=body)
+        data = [(name, value) for name, value in fields.items() if value is not None]
+        data += [("photo_order", str(int(pk))) for pk in photo_order or ()]
+        return self._call("PATCH", path, auth="required", data=data, files=_photo_parts(photos))
+
+    def set_listing_status(self, listing_id: int, status: str) -> dict:
+        """The seller sets ``active``, ``withdrawn`` or ``sold``; raises Conflict (409)."""
+        body = {"status": status}
+        return self._call("PATCH", f"listings/{int(listing_id)}", auth="required", json=body)
+
+    def delete_listing(self, listing_id: int) -> None:
+        """Delete a listing as its seller (204); raises Conflict when it is reserved."""
+        self._call("DELETE", f"listings/{int(listing_id)}", auth="required")
+
+    def add_listing_photos(self, listing_id: int, photos) -> dict:
+        """Append photos to a listing (multipart ``photos``); returns the listing."""
+        path = f"listings/{int(listing_id)}/photos"
+        return self._call("POST", path, auth="required", files=_photo_parts(photos))
+
+    def dashboard(self, *, page: int = 1, status: str | None = None) -> dict:
+        """``{"listings": [listing + open_orders], "total", "page", "pages", "counts"}``."""
+        params = {"page": page}
+        if status:
+            params["status"] = status
+        return self._call("GET", "dashboard", auth="required", params=params)
+
+
+def _photo_parts(photos) -> list[tuple[str, tuple]]:
+    """Uploaded files as ``requests`` multipart parts named ``photos``."""
+    parts = []
+    for photo in photos:
+        if hasattr(photo, "seek"):
+            photo.seek(0)
+        content_type = getattr(photo, "content_type", None) or "application/octet-stream"
+        parts.append(("photos", (photo.name, photo.read(), content_type)))
+    return parts

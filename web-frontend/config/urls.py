@@ -11,6 +11,11 @@ urlpatterns = [
     path("", listings.home, name="home"),
     path("listings/new/", listings.create, name="listing-create"),
     path("listings/<int:listing_id>/", listings.detail, name="listing-detail"),
+    # selling (issue 12)
+    path("listings/<int:listing_id>/edit/", listings.edit, name="listing-edit"),
+    path("listings/<int:listing_id>/status/", listings.change_status, name="listing-status"),
+    path("listings/<int:listing_id>/delete/", listings.delete, name="listing-delete"),
+    path("dashboard/", listings.dashboard, name="dashboard"),
     path("signup/", accounts.signup, name="signup"),
     path("login/", accounts.login, name="login"),
     path("logout/", accounts.logout, name="logout"),

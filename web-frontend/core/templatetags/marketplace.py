@@ -23,7 +23,18 @@ from mpcommon.listing_rules import CONDITION_LABELS
 register = template.Library()
 
 # Statuses read differently to buyers than the API's labels ("For sale", not "Active").
-STATUS_LABELS = {"active": "For sale", "sold": "Sold", "withdrawn": "Withdrawn"}
+STATUS_LABELS = {
+    "active": "For sale",
+    "reserved": "Reserved",
+    "sold": "Sold",
+    "withdrawn": "Withdrawn",
+}
+# The banner on a listing's page when it cannot be bought now (issue 12).
+STATUS_BANNERS = {
+    "reserved": "This item is reserved",
+    "sold": "This item is sold",
+    "withdrawn": "This item is withdrawn by the seller",
+}
 
 
 @register.filter
@@ -73,6 +84,20 @@ def condition_label(value) -> str:
 @register.filter
 def status_label(value) -> str:
     return STATUS_LABELS.get(value, str(value or "").capitalize())
+
+
+@register.filter
+def status_banner(value) -> str:
+    """The listing page's banner for a status buyers cannot buy in, else ``""``."""
+    return STATUS_BANNERS.get(value, "")
+
+
+@register.filter
+def photo_src(photo, size: str = "detail") -> str:
+    """A photo's ``<size>_url`` thumbnail, else the original ``url``, else ``""``."""
+    if not isinstance(photo, dict):
+        return ""
+    return photo.get(f"{size}_url") or photo.get("url") or ""
 
 
 @register.filter
@@ -227,10 +252,13 @@ def card_cache_key(card: dict, listed: str) -> tuple:
     """Everything listing_card.html reads from ``card``, plus the "… ago" it shows now."""
     category = card.get("category")
     highlight_ = card.get("highlight")
+    cover = card.get("cover")
     if not isinstance(category, dict):
         category = {}
     if not isinstance(highlight_, dict):
         highlight_ = {}
+    if not isinstance(cover, dict):
+        cover = {}
     return (
         card.get("id"),
         card.get("title"),
@@ -242,6 +270,11 @@ def card_cache_key(card: dict, listed: str) -> tuple:
         card.get("created_at"),
         highlight_.get("title"),
         highlight_.get("description"),
+        # The cover (issue 12): a new photo, or its thumbnail made later, is a new card.
+        cover.get("card_url"),
+        cover.get("url"),
+        cover.get("width"),
+        cover.get("height"),
         listed,
     )
 
