@@ -173,6 +173,14 @@ def _page_number(raw) -> int:
         return 1
 
 
+def _with_cover(listing: dict) -> dict:
+    """The listing with ``cover`` set: the first photo (or None), as cards have it."""
+    if "cover" in listing:
+        return listing
+    photos = listing.get("photos") or []
+    return {**listing, "cover": photos[0] if photos else None}
+
+
 @require_safe
 @login_required
 def dashboard(request):
@@ -192,7 +200,7 @@ def dashboard(request):
         request,
         "dashboard/index.html",
         {
-            "listings": data.get("listings") or [],
+            "listings": [_with_cover(item) for item in data.get("listings") or []],
             "total": data.get("total", 0),
             "page": data.get("page", 1),
             "pages": data.get("pages", 1),

@@ -25,6 +25,17 @@ def empty_card_cache():
     card_cache.clear()
 
 
+COVER = {
+    "id": 1,
+    "position": 0,
+    "width": 800,
+    "height": 600,
+    "url": "/media/" + "a" * 64 + ".jpg",
+    "card_url": None,
+    "detail_url": None,
+}
+
+
 def rendered_by_the_template(card: dict) -> str:
     context = {"card": card, "listed_ago": ago(card["created_at"])}
     return get_template("partials/listing_card.html").render(context)
@@ -51,6 +62,10 @@ class ListingCardTest:
             {"condition": "poor"},
             {"category": {"slug": "books", "name": "Books"}},
             {"highlight": {"description": "a <mark>new</mark> match"}},
+            {"cover": COVER},
+            {"cover": {**COVER, "card_url": "/media/" + "b" * 64 + ".webp"}},
+            {"cover": {**COVER, "url": "/media/" + "c" * 64 + ".jpg", "card_url": None}},
+            {"cover": {**COVER, "width": 300}},
         ],
     )
     def test_any_change_the_card_shows_renders_it_anew(self, change):
@@ -60,6 +75,31 @@ class ListingCardTest:
         after = listing_card(changed)
         assert after != before
         assert after == rendered_by_the_template(changed)
+
+    def test_thumbnail_made_later_replaces_the_original_cover(self):
+        card = make_card(cover=COVER)
+        before = listing_card(card)
+        assert f'src="{COVER["url"]}"' in before
+        thumbnail = "/media/" + "d" * 64 + ".webp"
+        after = listing_card({**card, "cover": {**COVER, "card_url": thumbnail}})
+        assert f'src="{thumbnail}"' in after and COVER["url"] not in after
+        assert listing_card(card) == before  # both kept, each under its own key
+
+    def test_cover_is_lazy_sized_and_titled(self):
+        html = listing_card(make_card(title="Oak desk", cover=COVER))
+        assert 'alt="Oak desk"' in html and 'loading="lazy"' in html
+        assert 'width="800" height="600"' in html
+        assert "placeholder.svg" not in html
+
+    def test_no_cover_or_an_empty_one_shows_the_placeholder(self):
+        for cover in (None, {**COVER, "url": None}):
+            html = listing_card(make_card(title="Bike", cover=cover))
+            assert 'src="/static/img/placeholder.svg"' in html
+            assert 'alt="No photo yet for Bike"' in html
+
+    def test_hostile_title_escaped_in_cover_alt(self):
+        html = listing_card(make_card(title='"><script>x</script>', cover=COVER))
+        assert "<script>" not in html and 'alt="&quot;&gt;&lt;script&gt;' in html
 
     def test_listed_time_moves_on(self, monkeypatch):
         now = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)

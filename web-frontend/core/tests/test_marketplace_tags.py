@@ -14,6 +14,9 @@ from core.templatetags.marketplace import (
     money,
     page_window,
     person_name,
+    photo_src,
+    status_banner,
+    status_label,
 )
 
 
@@ -93,3 +96,39 @@ class SmallFiltersTest:
         assert ago("2025-01-01T09:00:00Z", now) == "1\xa0week ago"
         assert ago("2025-01-10T11:59:30Z", now) == "just now"
         assert ago("nonsense", now) == ""
+
+
+class PhotoSrcTest:
+    def test_thumbnail_of_the_size_else_original(self):
+        photo = {"url": "/media/o.jpg", "card_url": "/media/c.webp", "detail_url": None}
+        assert photo_src(photo, "card") == "/media/c.webp"
+        assert photo_src(photo, "detail") == "/media/o.jpg"
+        assert photo_src(photo) == "/media/o.jpg"
+
+    def test_not_a_photo_is_empty(self):
+        assert photo_src(None) == "" and photo_src({"url": None}) == ""
+
+
+class StatusTextTest:
+    @pytest.mark.parametrize(
+        ("status", "banner"),
+        [
+            ("reserved", "This item is reserved"),
+            ("sold", "This item is sold"),
+            ("withdrawn", "This item is withdrawn by the seller"),
+            ("active", ""),
+            (None, ""),
+        ],
+    )
+    def test_banner(self, status, banner):
+        assert status_banner(status) == banner
+
+    def test_labels_cover_every_status(self):
+        from mpcommon.listing_rules import STATUS_VALUES
+
+        assert [status_label(s) for s in STATUS_VALUES] == [
+            "For sale",
+            "Reserved",
+            "Sold",
+            "Withdrawn",
+        ]
