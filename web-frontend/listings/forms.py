@@ -89,6 +89,12 @@ class ListingForm(forms.Form):
         }
 
 
+STALE_PHOTOS_MESSAGE = (
+    "The photos of this listing changed since this page was opened (was the form sent "
+    "twice?). Nothing was saved: check the photos below and save again."
+)
+
+
 class EditListingForm(ListingForm):
     """The create form's fields plus the listing's photos: for each a "remove" checkbox
     (``remove_<id>``) and a position number (``position_<id>``), so the photos can be
@@ -105,6 +111,7 @@ class EditListingForm(ListingForm):
                 widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
             )
             self.fields[f"position_{pk}"] = forms.IntegerField(
+                required=False,  # a missing one means a stale form: see clean()
                 min_value=1,
                 max_value=photo_rules.MAX_PHOTOS_PER_LISTING * 2,
                 initial=index,
@@ -113,6 +120,17 @@ class EditListingForm(ListingForm):
             )
         # clean_photos must see the checkboxes and positions: check the photos last.
         self.fields["photos"] = self.fields.pop("photos")
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.is_bound and any(
+            f"position_{int(photo['id'])}" not in self.data for photo in self.existing_photos
+        ):
+            # The listing has photos this form did not show: it was opened before they
+            # were added (in another tab, or this very form sent twice). Saving it would
+            # upload its files a second time, so nothing is sent.
+            raise forms.ValidationError(STALE_PHOTOS_MESSAGE, code="stale")
+        return cleaned
 
     def photo_rows(self) -> list[dict]:
         """Each existing photo with its two bound fields, for the template."""

@@ -624,6 +624,37 @@ class EditListingTest:
         upload = api.calls_to("POST", "listings/50/photos")
         assert files_of(multipart_parts(upload[0])) == [("only.jpg", JPEG_BYTES)]
 
+    def test_double_submit_with_files_uploads_them_once(self, logged_in, api):
+        api.categories()
+        after_first = seller_listing(
+            photos=[make_photo(501, 0), make_photo(502, 1), make_photo(503, 2), make_photo(504, 3)]
+        )
+        api.get("listings/50", seller_listing())
+        api.get("listings/50", after_first)
+        api.add("PATCH", "listings/50", body=after_first)
+
+        post = {**EDIT_POST, "photos": [jpeg("new.jpg")]}
+        first = logged_in.post("/listings/50/edit/", post)
+        post["photos"] = [jpeg("new.jpg")]
+        second = logged_in.post("/listings/50/edit/", post)
+
+        assert first.status_code == 302
+        assert second.status_code == 200
+        assert "changed since this page was opened" in second.content.decode()
+        assert len(api.calls_to("PATCH", "listings/50")) == 1
+
+    def test_double_submit_without_files_is_the_same_patch_twice(self, logged_in, api):
+        api.categories()
+        api.get("listings/50", seller_listing())
+        api.add("PATCH", "listings/50", body=seller_listing())
+
+        first = logged_in.post("/listings/50/edit/", EDIT_POST)
+        second = logged_in.post("/listings/50/edit/", EDIT_POST)
+
+        assert first.status_code == second.status_code == 302
+        sent = api.json_sent("PATCH", "listings/50")
+        assert len(sent) == 2 and sent[0] == sent[1]
+
     def test_kept_plus_new_over_eight_rejected(self, logged_in, api):
         api.categories()
         api.get("listings/50", seller_listing())
