@@ -1022,6 +1022,7 @@ class ListingPageSellingTest:
 
         assert f'src="{photos[0]["detail_url"]}"' in html
         assert f'src="{photos[1]["url"]}"' in html
+        assert f'<a href="{photos[0]["url"]}">' in html  # the full photo behind each one
         assert 'alt="Lamp"' in html and 'alt="Lamp, photo 2"' in html
         assert 'width="1600" height="1200"' in html
         assert "placeholder.svg" not in html.split("<article", 1)[1].split("</article>")[0]
