@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "accounts",
     "catalogue",
     "outbox",
+    "trade",
 ]
 
 MIDDLEWARE = [
@@ -114,6 +115,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ListingStatusEnum": "catalogue.models.ListingStatus",
         "ListingConditionEnum": "catalogue.models.ListingCondition",
+        "OrderStatusEnum": "mpcommon.trade_rules.ORDER_STATES",
+        "OrderActionEnum": "mpcommon.trade_rules.ORDER_ACTIONS",
     },
 }
 

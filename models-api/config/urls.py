@@ -12,6 +12,7 @@ register_converter(IdConverter, "id")
 api_v1 = [
     path("", include("accounts.urls")),
     path("", include("catalogue.urls")),
+    path("", include("trade.urls")),
     path("schema", SpectacularJSONAPIView.as_view(), name="schema"),
 ]
 

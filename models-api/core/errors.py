@@ -40,9 +40,25 @@ class InvalidCredentials(ServiceError):
 
 
 class PermissionDenied(ServiceError):
-    """The acting user is authenticated but may not do this."""
+    """The acting user is authenticated but may not do this; ``code`` names why (e.g.
+    ``own_listing``), default ``permission_denied``."""
 
     default_detail = "You do not have permission to perform this action."
+
+    def __init__(self, detail: str | None = None, *, code: str | None = None):
+        self.code = code
+        super().__init__(detail)
+
+
+class Conflict(ServiceError):
+    """The request is valid but impossible in the resource's current state (409);
+    ``code`` is the envelope's error code (``order_state``, ``listing_not_active``, ...)."""
+
+    default_detail = "The request conflicts with the current state."
+
+    def __init__(self, detail: str | None = None, *, code: str = "conflict"):
+        self.code = code
+        super().__init__(detail)
 
 
 class NotFound(ServiceError):

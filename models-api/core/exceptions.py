@@ -37,6 +37,7 @@ ERROR_MAP: tuple[tuple[tuple[type[BaseException], ...], int, str], ...] = (
     ),
     ((errors.PermissionDenied, drf.PermissionDenied), 403, envelope.PERMISSION_DENIED),
     ((errors.NotFound, drf.NotFound, Http404), 404, envelope.NOT_FOUND),
+    ((errors.Conflict,), 409, "conflict"),
     ((drf.MethodNotAllowed,), 405, envelope.METHOD_NOT_ALLOWED),
     ((drf.NotAcceptable,), 406, envelope.NOT_ACCEPTABLE),
     ((PayloadTooLarge, RequestDataTooBig), 413, envelope.PAYLOAD_TOO_LARGE),
@@ -85,6 +86,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         detail = DEFAULT_DETAILS.get(status, "Request failed.")
     if status == 503:
         logger.error("database unavailable", exc_info=exc)
+    if isinstance(exc, errors.ServiceError) and getattr(exc, "code", None):
+        code = exc.code  # a typed error may name a specific code (own_listing, order_state)
     response = Response(error_body(code, detail, fields), status=status)
     auth_header = getattr(exc, "auth_header", None)
     if auth_header:

@@ -27,6 +27,7 @@ _DESCRIPTIONS = {
     401: "Missing/wrong service token, or missing/unknown/expired authenticator.",
     403: "Valid authenticator, but not the owner (`permission_denied`).",
     404: "Unknown id (`not_found`).",
+    409: "Not possible in the current state (`order_state`, `listing_not_active`, ...).",
     413: "Request body over the size limit (`payload_too_large`).",
 }
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from catalogue.models import ListingStatus
 from core.formatting import iso_utc
 from mpcommon import trade_rules
 from mpcommon.api_fields import IdField, StrictCharField
-from mpcommon.listing_rules import STATUSES, price_string
+from mpcommon.listing_rules import price_string
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -144,7 +145,7 @@ class OrderListingOut(serializers.Serializer):
     id = serializers.IntegerField(allow_null=True, help_text="Null once the listing is deleted.")
     title = serializers.CharField(help_text="Snapshot taken when the order was placed.")
     price = serializers.CharField(help_text='Snapshot, two decimals, e.g. "12.50".')
-    status = serializers.ChoiceField(choices=STATUSES, allow_null=True)
+    status = serializers.ChoiceField(choices=ListingStatus.choices, allow_null=True)
     cover = serializers.DictField(allow_null=True, help_text="The listing's first photo.")
 
 
@@ -189,7 +190,7 @@ class MessageOut(serializers.Serializer):
 class ThreadListingOut(serializers.Serializer):
     id = serializers.IntegerField(allow_null=True)
     title = serializers.CharField()
-    status = serializers.ChoiceField(choices=STATUSES, allow_null=True)
+    status = serializers.ChoiceField(choices=ListingStatus.choices, allow_null=True)
     cover = serializers.DictField(allow_null=True)
 
 
