@@ -48,6 +48,7 @@ class ListingCondition(models.TextChoices):
 
 class ListingStatus(models.TextChoices):
     ACTIVE = "active", "Active"
+    RESERVED = "reserved", "Reserved"  # only by accepting an order (trade.services)
     SOLD = "sold", "Sold"
     WITHDRAWN = "withdrawn", "Withdrawn"
 

@@ -16,6 +16,7 @@ from catalogue.models import (
     ListingStatus,
 )
 from core.formatting import iso_utc
+from mpcommon import listing_rules
 from mpcommon.api_fields import IdField, PriceField, StrictCharField, StrictIntegerField
 from mpcommon.listing_rules import (
     CATEGORY_SLUG_MAX_LENGTH,
@@ -83,7 +84,11 @@ class ListingUpdateIn(serializers.Serializer):
         max_length=CATEGORY_SLUG_MAX_LENGTH, required=False, help_text="A category slug."
     )
     condition = serializers.ChoiceField(choices=ListingCondition.choices, required=False)
-    status = serializers.ChoiceField(choices=ListingStatus.choices, required=False)
+    # 'reserved' is set only by accepting an order, never directly.
+    status = serializers.ChoiceField(
+        choices=[(s, ListingStatus(s).label) for s in listing_rules.SELLER_SETTABLE_STATUSES],
+        required=False,
+    )
 
     def validate(self, attrs):
         unknown = sorted(set(self.initial_data) - set(self.fields))

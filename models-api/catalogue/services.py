@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from catalogue.models import Category, Listing, ListingCondition, Recommendation
 from catalogue.serializers import listing_representation
-from core.errors import NotFound, PermissionDenied, ValidationFailed
-from mpcommon import events
+from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from mpcommon import events, listing_rules
 from outbox.services import record_listing_event
 
 logger = logging.getLogger(__name__)
@@ -81,6 +81,22 @@ def _locked_listing_of(listing_id: int, actor) -> Listing:
     return listing
 
 
+def _refuse_if_reserved(listing: Listing) -> None:
+    if listing.status == listing_rules.STATUS_RESERVED:
+        raise Conflict(
+            "This listing is reserved by an accepted order: complete or cancel the order first.",
+            code="listing_reserved",
+        )
+
+
+def _decline_open_orders(listing_id: int) -> None:
+    # Requested orders cannot be accepted any more once the listing is sold, withdrawn or
+    # deleted: their buyers are told now (declined by the system), not left waiting.
+    from trade.services import decline_open_orders
+
+    decline_open_orders(listing_id=listing_id)
+
+
 def update_listing(*, listing_id: int, actor, changes: dict) -> Listing:
     """Apply ``changes`` (any of WRITABLE_FIELDS) as the seller; bump the version.
 
@@ -92,6 +108,8 @@ def update_listing(*, listing_id: int, actor, changes: dict) -> Listing:
         raise ValidationFailed({name: ["Unknown field."] for name in sorted(unknown)})
     with transaction.atomic():
         listing = _locked_listing_of(listing_id, actor)
+        if "status" in changes and changes["status"] != listing.status:
+            _refuse_if_reserved(listing)
         for field, value in changes.items():
             if field == "category":
                 listing.category = _category_by_slug(value)
@@ -100,6 +118,8 @@ def update_listing(*, listing_id: int, actor, changes: dict) -> Listing:
         listing.version += 1
         listing.updated_at = timezone.now()
         listing.save(update_fields=[*changes, "version", "updated_at"])
+        if changes.get("status") in ("sold", "withdrawn"):
+            _decline_open_orders(listing.id)
         record_listing_event(
             event_type=events.LISTING_UPDATED,
             listing_id=listing.id,
@@ -117,6 +137,8 @@ def delete_listing(*, listing_id: int, actor) -> None:
     """Delete the listing as its seller and record ``listing.deleted`` (version + 1)."""
     with transaction.atomic():
         listing = _locked_listing_of(listing_id, actor)
+        _refuse_if_reserved(listing)
+        _decline_open_orders(listing_id)
         version = listing.version + 1
         listing.delete()
         record_listing_event(

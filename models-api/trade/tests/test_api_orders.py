@@ -13,7 +13,6 @@ from mpcommon import events
 from outbox.models import OutboxEvent
 from trade import selectors
 from trade.models import Order, OrderEvent
-from trade.tests.support import needs_reserved
 
 ORDER_KEYS = {
     "id", "status", "listing", "buyer", "seller", "message", "created_at", "updated_at",
@@ -233,7 +232,6 @@ class OrderReadApiTest:
 
 @pytest.mark.django_db
 class OrderActionApiTest:
-    @needs_reserved
     def test_accept_reserves_the_listing_with_a_listing_event(
         self, api_client, listing, buyer, seller, seller_auth
     ):
@@ -264,7 +262,6 @@ class OrderActionApiTest:
         assert order.status == "requested"
         assert OutboxEvent.objects.count() == 0
 
-    @needs_reserved
     def test_second_accept_on_a_listing_is_409(
         self, api_client, listing, buyer, third_user, seller_auth
     ):
@@ -274,7 +271,6 @@ class OrderActionApiTest:
         assert response.status_code == 409
         assert response.json()["error"] == "listing_not_active"
 
-    @needs_reserved
     def test_complete_sells_and_declines_the_other_requests(
         self, api_client, listing, buyer, third_user, buyer_auth
     ):
@@ -296,7 +292,6 @@ class OrderActionApiTest:
             is None
         )
 
-    @needs_reserved
     def test_cancel_of_accepted_makes_the_listing_active_again(
         self, api_client, listing, buyer, seller_auth
     ):

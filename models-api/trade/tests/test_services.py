@@ -18,7 +18,6 @@ from catalogue.models import Category, Listing
 from core.errors import Conflict
 from trade import services
 from trade.models import Order
-from trade.tests.support import needs_reserved
 
 WAIT_LIMIT_S = 30
 
@@ -61,7 +60,6 @@ def _waiting_on_locks() -> int:
 
 @pytest.mark.django_db(transaction=True)
 class ConcurrentAcceptTest:
-    @needs_reserved
     def test_two_concurrent_accepts_one_wins_the_other_is_409(self, trade_setup):
         listing, seller, orders = trade_setup
         outcomes: dict[int, object] = {}
