@@ -12,6 +12,7 @@ from pages.login import LoginPage
 from pages.new_listing import NewListingPage
 from pages.search_results import SearchResultsPage
 from pages.signup import SignupPage
+from pages.trade import OrderPage, ThreadPage
 
 __all__ = [
     "Header",
@@ -19,6 +20,8 @@ __all__ = [
     "ListingPage",
     "LoginPage",
     "NewListingPage",
+    "OrderPage",
     "SearchResultsPage",
     "SignupPage",
+    "ThreadPage",
 ]

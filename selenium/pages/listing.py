@@ -37,3 +37,37 @@ class ListingPage(BasePage):
     @property
     def seller(self) -> str:
         return self.find(self.SELLER).text.strip()
+
+    # ------------------------------------------------------------ buying (issue 12)
+    ORDER_FORM = (By.CSS_SELECTOR, "main form#order-form")
+    ORDER_MESSAGE = (By.CSS_SELECTOR, "main form#order-form [name='message']")
+    ORDER_SUBMIT = (By.CSS_SELECTOR, "main form#order-form button[type='submit']")
+    MESSAGE_BODY = (By.CSS_SELECTOR, "main form#message-form [name='body']")
+    MESSAGE_SUBMIT = (By.CSS_SELECTOR, "main form#message-form button[type='submit']")
+    STATUS_BANNER = (By.CSS_SELECTOR, "main [data-testid='status-banner']")
+
+    def write_to_seller(self, body: str):
+        """Start (or continue) the conversation about this listing; lands on the thread."""
+        from pages.trade import ThreadPage
+
+        self.fill(self.MESSAGE_BODY, body)
+        self.submit_and_wait_for_new_page(self.find(self.MESSAGE_SUBMIT))
+        return ThreadPage(self.driver, self.base_url, self.timeout).wait_ready()
+
+    def request_to_buy(self, message: str = ""):
+        """Order this listing; lands on the new order's page."""
+        from pages.trade import OrderPage
+
+        if message:
+            self.fill(self.ORDER_MESSAGE, message)
+        self.submit_and_wait_for_new_page(self.find(self.ORDER_SUBMIT))
+        return OrderPage(self.driver, self.base_url, self.timeout).wait_ready()
+
+    @property
+    def status_banner(self) -> str | None:
+        found = self.driver.find_elements(*self.STATUS_BANNER)
+        return found[0].text.strip() if found else None
+
+    @property
+    def can_order(self) -> bool:
+        return bool(self.driver.find_elements(*self.ORDER_FORM))

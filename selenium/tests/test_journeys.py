@@ -6,9 +6,18 @@ per run), so the suite can run against any stack, any number of times.
 
 from __future__ import annotations
 
+from selenium.webdriver.support.ui import WebDriverWait
 from testsupport import unique_word
 
-from pages import HomePage, LoginPage, NewListingPage, SearchResultsPage, SignupPage
+from pages import (
+    HomePage,
+    ListingPage,
+    LoginPage,
+    NewListingPage,
+    OrderPage,
+    SearchResultsPage,
+    SignupPage,
+)
 
 
 class SellerJourneyTest:
@@ -108,3 +117,88 @@ class SignupPageTest:
         page = SignupPage(driver, base_url).open()
         for locator in (page.USERNAME, page.EMAIL, page.PASSWORD1, page.PASSWORD2):
             assert page.find(locator).is_displayed()
+
+
+def _log_in(driver, base_url, username: str, password: str) -> HomePage:
+    login = LoginPage(driver, base_url).open()
+    login.log_in(username, password)
+    home = HomePage(driver, base_url).wait_ready()
+    home.header.wait_logged_in_as(username)
+    return home
+
+
+class BuyingJourneyTest:
+    def test_buyer_finds_writes_orders_seller_accepts_completes_listing_sold_and_gone(
+        self, driver, base_url, account
+    ):
+        seller = account
+        word = unique_word("buyzq")
+        title = f"Walnut {word} bookshelf"
+
+        # The seller lists an item.
+        _log_in(driver, base_url, seller.username, seller.password)
+        listing = (
+            NewListingPage(driver, base_url)
+            .open()
+            .create(
+                title=title,
+                description="Solid walnut, five shelves, pick-up only.",
+                price="120.00",
+                category="home-garden",
+            )
+        )
+        listing_id = listing.listing_id
+        assert listing_id is not None, listing.current_path
+        listing.header.log_out().header.wait_logged_out()
+
+        # A buyer signs up, finds it with the search box, writes to the seller, orders it.
+        buyer_name = unique_word("buyer")
+        buyer_password = "Journey-" + unique_word("pw")
+        home = HomePage(driver, base_url).open()
+        home = home.header.go_to_signup().sign_up(
+            buyer_name, f"{buyer_name}@example.com", buyer_password
+        )
+        home.header.wait_logged_in_as(buyer_name)
+        results = home.header.search_until_found(word, title)
+        found = results.open_result(title)
+        assert found.listing_id == listing_id
+
+        thread = found.write_to_seller("Hello! Is the bookshelf still available?")
+        assert thread.bodies() == ["Hello! Is the bookshelf still available?"]
+
+        order = (
+            ListingPage(driver, base_url)
+            .open_listing(listing_id)
+            .request_to_buy("I can pick it up on Saturday.")
+        )
+        order_id = order.order_id
+        assert order_id is not None, order.current_path
+        assert order.status == "requested"
+        assert order.actions() == ["cancel"]
+        order.header.log_out().header.wait_logged_out()
+
+        # The seller accepts, then completes the order.
+        _log_in(driver, base_url, seller.username, seller.password)
+        order = OrderPage(driver, base_url).open_order(order_id)
+        assert set(order.actions()) == {"accept", "decline"}
+        order = order.act("accept")
+        assert order.status == "accepted"
+        reserved = ListingPage(driver, base_url).open_listing(listing_id)
+        assert "reserved" in (reserved.status_banner or "").lower()
+
+        order = OrderPage(driver, base_url).open_order(order_id).act("complete")
+        assert order.status == "completed"
+        assert order.actions() == []
+
+        # The listing shows sold and leaves search.
+        sold = ListingPage(driver, base_url).open_listing(listing_id)
+        assert "sold" in (sold.status_banner or "").lower()
+        assert not sold.can_order
+
+        def gone_from_search(_driver):
+            page = sold.header.search(word)
+            return page.result_link(title) is None
+
+        WebDriverWait(driver, 60, poll_frequency=1).until(
+            gone_from_search, f"{title!r} still in search after it was sold"
+        )
