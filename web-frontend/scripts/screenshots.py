@@ -1,7 +1,10 @@
 """Screenshots of the running site (headless Debian Chromium) for the README.
 
-Captures home, a listing detail, a search results page and the create-listing page
-(logged in as a demo user) from the stack behind HAProxy into docs/screenshots/*.png:
+Captures home, a listing detail, a search results page, the create-listing page and,
+logged in as the demo user, the seller's dashboard, an order and a conversation, from
+the stack behind HAProxy into docs/screenshots/*.png. For the last two a fresh buyer
+(made through the public API) writes to the demo user about one of their listings and
+requests to buy it, so run it on a demo stack, not on one with real users:
 
     make up            # the stack with its demo data
     .venv/bin/python web-frontend/scripts/screenshots.py [--base-url URL] [--out DIR]
@@ -23,6 +26,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
+import requests
 from selenium import webdriver
 from selenium.common.exceptions import NoSuchElementException, TimeoutException
 from selenium.webdriver.chrome.service import Service
@@ -103,6 +107,41 @@ def sign_up(driver, base_url: str) -> None:
     wait_for(driver, '[data-testid="current-username"]')
 
 
+def api_call(base_url: str, method: str, path: str, body: dict, token: str | None = None):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = requests.request(
+        method, f"{base_url}/api/v1{path}", json=body, headers=headers, timeout=30
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def buyer_contacts_seller(base_url: str, listing_id: int) -> tuple[int, int]:
+    """A fresh buyer writes to the seller and requests to buy; (thread id, order id)."""
+    username = f"buyer_{uuid.uuid4().hex[:8]}"
+    token = api_call(
+        base_url,
+        "POST",
+        "/auth/signup",
+        {"username": username, "email": f"{username}@example.com", "password": "shots-pass-123"},
+    )["authenticator"]
+    started = api_call(
+        base_url,
+        "POST",
+        f"/listings/{listing_id}/messages",
+        {"body": "Hi! Is this still available? I could pick it up on Saturday morning."},
+        token,
+    )
+    order = api_call(
+        base_url,
+        "POST",
+        "/orders",
+        {"listing": listing_id, "message": "Happy to pay the asking price in cash on pick-up."},
+        token,
+    )
+    return started["thread"]["id"], order["id"]
+
+
 def search_term(driver) -> str:
     """A word from a real listing title, so the results page shows real highlights."""
     title = driver.find_element(By.TAG_NAME, "h1").text
@@ -165,6 +204,22 @@ def main(argv: list[str] | None = None) -> int:
         driver.get(f"{base_url}/listings/new/")
         wait_for(driver, "#id_title")
         full_page_shot(driver, args.out / "create-listing.png", args.width, args.max_height)
+
+        driver.get(f"{base_url}/dashboard/")
+        wait_for(driver, "main h1")
+        full_page_shot(driver, args.out / "dashboard.png", args.width, args.max_height)
+        own = driver.find_elements(By.CSS_SELECTOR, 'main a[href^="/listings/"][href$="/edit/"]')
+        if own:
+            listing_id = int(own[0].get_attribute("href").rstrip("/").split("/")[-2])
+            thread_id, order_id = buyer_contacts_seller(base_url, listing_id)
+            driver.get(f"{base_url}/orders/{order_id}/")
+            wait_for(driver, "#order-status")
+            full_page_shot(driver, args.out / "order.png", args.width, args.max_height)
+            driver.get(f"{base_url}/messages/{thread_id}/")
+            wait_for(driver, "#reply-form")
+            full_page_shot(driver, args.out / "conversation.png", args.width, args.max_height)
+        else:
+            print("  the logged-in user has no listing: no order or conversation shot")
     finally:
         driver.quit()
         shutil.rmtree(profile_dir, ignore_errors=True)
