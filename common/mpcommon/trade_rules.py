@@ -28,6 +28,8 @@ ACTION_DECLINE = "decline"
 ACTION_COMPLETE = "complete"
 ACTION_CANCEL = "cancel"
 ORDER_ACTIONS = (ACTION_ACCEPT, ACTION_DECLINE, ACTION_COMPLETE, ACTION_CANCEL)
+# The two parties of an order (the `role` filter of the order lists).
+ORDER_ROLES = ("buyer", "seller")
 
 # (state, action) -> (who may, next state). "buyer", "seller" or "either".
 ORDER_TRANSITIONS: dict[tuple[str, str], tuple[str, str]] = {

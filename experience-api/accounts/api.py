@@ -7,8 +7,9 @@ from rest_framework.views import APIView
 
 from accounts import services
 from accounts.authentication import BearerRequired
-from accounts.serializers import LoginInput, OwnUserOutput, SessionOutput, SignupInput
+from accounts.serializers import LoginInput, MeOutput, SessionOutput, SignupInput
 from config.schema import ErrorOutput
+from trade.selectors import unread_messages
 
 
 class NeverCachedView(APIView):
@@ -60,6 +61,9 @@ class LogoutView(NeverCachedView):
 class MeView(NeverCachedView):
     permission_classes = [BearerRequired]
 
-    @extend_schema(responses={200: OwnUserOutput, 401: ErrorOutput})
+    @extend_schema(responses={200: MeOutput, 401: ErrorOutput})
     def get(self, request):
-        return Response(request.user.as_dict())
+        # The header's badge comes with the one call every logged-in page makes.
+        return Response(
+            {**request.user.as_dict(), "unread_messages": unread_messages(user=request.user)}
+        )

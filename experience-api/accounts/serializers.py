@@ -62,6 +62,12 @@ class OwnUserOutput(UserOutput):
     email = serializers.EmailField()
 
 
+class MeOutput(OwnUserOutput):
+    unread_messages = serializers.IntegerField(
+        allow_null=True, help_text="Unread messages over all threads; null when unknown."
+    )
+
+
 class SessionOutput(serializers.Serializer):
     authenticator = serializers.CharField()
     expires_at = serializers.DateTimeField()

@@ -81,6 +81,13 @@ class PermissionDenied(ModelsApiError):
     default_detail = "You do not have permission to do that."
 
 
+class Conflict(ModelsApiError):
+    """The change conflicts with the listing's or order's state (``code`` says which:
+    ``listing_reserved``, ``listing_not_active``, ``order_state``)."""
+
+    default_detail = "That is not possible in the current state."
+
+
 def _retry_policy(total: int, backoff: float, methods: frozenset[str]) -> Retry:
     return Retry(
         total=total,
@@ -141,8 +148,12 @@ class ModelsApiClient:
         retry_safe: bool | None = None,
         auth_errors: bool = False,
         timeout: tuple[float, float] | None = None,
+        with_status: bool = False,
     ) -> Any:
         """Send one call and return its decoded JSON body (None for 204).
+
+        ``with_status``: return ``(body, status)`` instead, for calls whose success
+        status means something (201 created vs 200 the existing one).
 
         ``retry_safe`` overrides the method-based retry choice (for read-only POSTs).
         ``auth_errors`` says a 401 is about the user (credentials or authenticator);
@@ -177,7 +188,8 @@ class ModelsApiClient:
                 },
             )
             raise ModelsApiUnavailable() from exc
-        return self._decode(method, path, response, auth_errors=auth_errors)
+        body = self._decode(method, path, response, auth_errors=auth_errors)
+        return (body, response.status_code) if with_status else body
 
     def _decode(
         self, method: str, path: str, response: requests.Response, *, auth_errors: bool
@@ -210,6 +222,8 @@ class ModelsApiClient:
             raise NotAuthenticated(detail, code=code, status=status)
         if status == 403:
             raise PermissionDenied(detail, code=code, status=status)
+        if status == 409:
+            raise Conflict(detail, code=code, status=status)
         if status == 413:
             raise ValidationFailed(detail or "Payload too large.", code=code, status=status)
         logger.error(
@@ -272,6 +286,111 @@ class ModelsApiClient:
     def get_recommendations(self, listing_id: int) -> list[int]:
         body = self._request("GET", f"/listings/{int(listing_id)}/recommendations")
         return [int(i) for i in body.get("recommended", [])]
+
+    # ---- orders and threads (issue 12)
+    # docs/selling-and-buying.md, "models-api internal API additions". Every call acts
+    # for a user (X-Authenticator, so a 401 is about that user). Creating POSTs (order,
+    # message, action) go once: a timeout may mean the write happened; the order's
+    # "one open order per buyer and listing" and the message's client_token make the
+    # user's own retry harmless. Marking a thread read is idempotent, so it is retried.
+    def _as_user(self, method: str, path: str, authenticator: str, **kwargs: Any) -> Any:
+        return self._request(method, path, authenticator=authenticator, auth_errors=True, **kwargs)
+
+    def create_order(
+        self, *, authenticator: str, listing_id: int, message: str | None = None
+    ) -> tuple[dict, bool]:
+        """``(order, created)``: created is False when models-api answered 200 with the
+        buyer's existing open order for that listing."""
+        body: dict[str, Any] = {"listing": int(listing_id)}
+        if message:
+            body["message"] = message
+        order, status = self._as_user("POST", "/orders", authenticator, json=body, with_status=True)
+        return order, status == 201
+
+    def list_orders(
+        self,
+        *,
+        authenticator: str,
+        role: str | None,
+        page: int,
+        page_size: int,
+        status: str | None = None,
+    ) -> dict:
+        params: dict[str, Any] = {"page": page, "page_size": page_size}
+        if role:
+            params["role"] = role
+        if status:
+            params["status"] = status
+        return self._as_user("GET", "/orders", authenticator, params=params)
+
+    def get_order(self, *, authenticator: str, order_id: int) -> dict:
+        return self._as_user("GET", f"/orders/{int(order_id)}", authenticator)
+
+    def act_on_order(self, *, authenticator: str, order_id: int, action: str) -> dict:
+        return self._as_user(
+            "POST", f"/orders/{int(order_id)}/actions", authenticator, json={"action": action}
+        )
+
+    def send_listing_message(
+        self, *, authenticator: str, listing_id: int, body: str, client_token: str | None
+    ) -> tuple[dict, bool]:
+        """``({"thread", "message"}, created)``; created is False on a repeated token."""
+        payload = {"body": body, **({"client_token": client_token} if client_token else {})}
+        answer, status = self._as_user(
+            "POST",
+            f"/listings/{int(listing_id)}/messages",
+            authenticator,
+            json=payload,
+            with_status=True,
+        )
+        return answer, status == 201
+
+    def list_threads(self, *, authenticator: str, page: int, page_size: int) -> dict:
+        return self._as_user(
+            "GET", "/threads", authenticator, params={"page": page, "page_size": page_size}
+        )
+
+    def get_thread(self, *, authenticator: str, thread_id: int, page: int) -> dict:
+        return self._as_user(
+            "GET", f"/threads/{int(thread_id)}", authenticator, params={"page": page}
+        )
+
+    def send_thread_message(
+        self, *, authenticator: str, thread_id: int, body: str, client_token: str | None
+    ) -> tuple[dict, bool]:
+        """``(message, created)``; created is False on a repeated token."""
+        payload = {"body": body, **({"client_token": client_token} if client_token else {})}
+        message, status = self._as_user(
+            "POST",
+            f"/threads/{int(thread_id)}/messages",
+            authenticator,
+            json=payload,
+            with_status=True,
+        )
+        return message, status == 201
+
+    def mark_thread_read(self, *, authenticator: str, thread_id: int) -> None:
+        self._as_user("POST", f"/threads/{int(thread_id)}/read", authenticator, retry_safe=True)
+
+    def unread_message_count(self, *, authenticator: str) -> int:
+        return int(self._as_user("GET", "/threads/unread", authenticator)["unread"])
+
+    # ---- listings management (issue 12)
+    # The seller's writes; a PATCH goes once (not idempotent by method), DELETE may be
+    # retried (a second DELETE of a deleted listing is a 404 we map to "gone").
+    def update_listing(self, *, authenticator: str, listing_id: int, changes: dict) -> dict:
+        return self._request(
+            "PATCH",
+            f"/listings/{int(listing_id)}",
+            authenticator=authenticator,
+            auth_errors=True,
+            json=changes,
+        )
+
+    def delete_listing(self, *, authenticator: str, listing_id: int) -> None:
+        self._request(
+            "DELETE", f"/listings/{int(listing_id)}", authenticator=authenticator, auth_errors=True
+        )
 
     # --- health ---------------------------------------------------------------------
     def check_health(self, timeout: float = 1.0) -> None:

@@ -29,6 +29,7 @@ CLIENT_ERRORS: dict[type[Exception], tuple[int, str]] = {
     models_api.NotAuthenticated: (401, envelope.NOT_AUTHENTICATED),
     models_api.PermissionDenied: (403, envelope.PERMISSION_DENIED),
     models_api.NotFound: (404, envelope.NOT_FOUND),
+    models_api.Conflict: (409, "conflict"),
     models_api.ModelsApiUnavailable: (503, envelope.MODELS_API_UNAVAILABLE),
     SearchUnavailable: (503, envelope.SEARCH_UNAVAILABLE),
 }

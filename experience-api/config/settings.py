@@ -87,6 +87,8 @@ CACHE_STALE_SECONDS = env.int("CACHE_STALE_SECONDS", default=120)
 CACHE_LOCK_SECONDS = env.float("CACHE_LOCK_SECONDS", default=5.0)
 CACHE_LOCK_WAIT_SECONDS = env.float("CACHE_LOCK_WAIT_SECONDS", default=1.0)
 AUTH_CACHE_SECONDS = env.int("AUTH_CACHE_SECONDS", default=30)
+# How long a user's unread-message count (the header badge) may be reused.
+UNREAD_CACHE_SECONDS = env.int("UNREAD_CACHE_SECONDS", default=5)
 
 # --- models-api -----------------------------------------------------------------------
 MODELS_API_URL = env("MODELS_API_URL", default="http://127.0.0.1:8300").rstrip("/")

@@ -11,6 +11,7 @@ from accounts.api import LoginView, LogoutView, MeView, SignupView
 from health.views import readyz
 from listings.api import (
     CategoriesView,
+    DashboardView,
     HomeView,
     ListingCreateView,
     ListingDetailView,
@@ -19,6 +20,14 @@ from listings.api import (
 from listings.page_views import edge_page_views
 from mpcommon.health import healthz
 from search.api import SearchView
+from trade.api import (
+    ListingMessageView,
+    OrderActionView,
+    OrderCollectionView,
+    OrderDetailView,
+    ThreadCollectionView,
+    ThreadDetailView,
+)
 
 ID = r"(?P<{name}>[1-9][0-9]{{0,18}})"
 
@@ -40,6 +49,17 @@ urlpatterns = [
     api("listings", ListingCreateView.as_view(), "listing-create"),
     api(f"listings/{ID.format(name='listing_id')}", ListingDetailView.as_view(), "listing-detail"),
     api("search", SearchView.as_view(), "search"),
+    api("dashboard", DashboardView.as_view(), "dashboard"),
+    api("orders", OrderCollectionView.as_view(), "orders"),
+    api(f"orders/{ID.format(name='order_id')}", OrderDetailView.as_view(), "order-detail"),
+    api(f"orders/{ID.format(name='order_id')}/actions", OrderActionView.as_view(), "order-actions"),
+    api(
+        f"listings/{ID.format(name='listing_id')}/messages",
+        ListingMessageView.as_view(),
+        "listing-messages",
+    ),
+    api("threads", ThreadCollectionView.as_view(), "threads"),
+    api(f"threads/{ID.format(name='thread_id')}", ThreadDetailView.as_view(), "thread-detail"),
     api("auth/signup", SignupView.as_view(), "signup"),
     api("auth/login", LoginView.as_view(), "login"),
     api("auth/logout", LogoutView.as_view(), "logout"),

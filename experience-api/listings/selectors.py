@@ -10,6 +10,7 @@ from django.conf import settings
 from caching import cache as page_cache
 from clients import models_api
 from listings.cards import card
+from mpcommon import listing_rules
 
 logger = logging.getLogger(__name__)
 
@@ -102,4 +103,54 @@ def user_profile(user_id: int, *, page: int) -> dict:
         "total": total,
         "page": page,
         "pages": max(1, math.ceil(total / PROFILE_PAGE_SIZE)),
+    }
+
+
+DASHBOARD_PAGE_SIZE = 20
+OPEN_ORDERS_PAGE_SIZE = 100
+
+
+def dashboard(*, user, page: int, status: str | None) -> dict:
+    """The seller's own listings in every status (not cached: private, changes with every
+    action), each with its count of open order requests, and counts by status.
+
+    One page of listings, the count of each status (page_size=1 calls) and the seller's
+    requested orders run concurrently: 2 + len(STATUS_VALUES) calls whatever the page.
+    """
+    client = models_api.get_client()
+
+    def count_of(value: str):
+        return lambda: client.list_listings(seller=user.id, status=value, page_size=1)["count"]
+
+    listings, requested, *counts = models_api.run_concurrently(
+        lambda: client.list_listings(
+            seller=user.id,
+            status=status,
+            ordering="newest",
+            page=page,
+            page_size=DASHBOARD_PAGE_SIZE,
+        ),
+        lambda: client.list_orders(
+            authenticator=user.token,
+            role="seller",
+            status="requested",
+            page=1,
+            page_size=OPEN_ORDERS_PAGE_SIZE,
+        ),
+        *(count_of(value) for value in listing_rules.STATUS_VALUES),
+    )
+    open_orders: dict[int, int] = {}
+    for order in requested["results"]:
+        listing_id = (order.get("listing") or {}).get("id")
+        if listing_id is not None:
+            open_orders[listing_id] = open_orders.get(listing_id, 0) + 1
+    total = listings["count"]
+    return {
+        "listings": [
+            {**item, "open_orders": open_orders.get(item["id"], 0)} for item in listings["results"]
+        ],
+        "total": total,
+        "page": page,
+        "pages": max(1, math.ceil(total / DASHBOARD_PAGE_SIZE)),
+        "counts": dict(zip(listing_rules.STATUS_VALUES, counts, strict=True)),
     }

@@ -27,8 +27,43 @@ class ListingCreateInput(serializers.Serializer):
         return data
 
 
+class ListingUpdateInput(serializers.Serializer):
+    """PATCH: any of the create fields plus ``status`` (what a seller may set); at least one."""
+
+    title = StrictCharField(max_length=listing_rules.TITLE_MAX_LENGTH, required=False)
+    description = StrictCharField(max_length=listing_rules.DESCRIPTION_MAX_LENGTH, required=False)
+    price = PriceField(required=False)
+    category = serializers.SlugField(
+        max_length=listing_rules.CATEGORY_SLUG_MAX_LENGTH, required=False
+    )
+    condition = serializers.ChoiceField(choices=CONDITIONS, required=False)
+    status = serializers.ChoiceField(
+        choices=listing_rules.SELLER_SETTABLE_STATUSES,
+        required=False,
+        help_text="'reserved' is set only by accepting an order.",
+    )
+
+    def validate(self, attrs):
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        if not attrs:
+            raise serializers.ValidationError("Provide at least one field to change.")
+        return attrs
+
+    def to_models_api(self) -> dict:
+        data = dict(self.validated_data)
+        if "price" in data:
+            data["price"] = listing_rules.price_string(data["price"])
+        return data
+
+
 class PageInput(serializers.Serializer):
     page = serializers.IntegerField(min_value=1, max_value=10_000, required=False, default=1)
+
+
+class DashboardInput(PageInput):
+    status = serializers.ChoiceField(choices=listing_rules.STATUS_VALUES, required=False)
 
 
 class CategoryOutput(serializers.Serializer):

@@ -17,3 +17,19 @@ def create_listing(*, authenticator: str, data: dict) -> dict:
     listing = models_api.get_client().create_listing(authenticator=authenticator, data=data)
     page_cache.invalidate_listing(listing["id"])
     return listing
+
+
+def update_listing(*, authenticator: str, listing_id: int, changes: dict) -> dict:
+    """Change a listing as its seller (models-api checks the owner and the status rules:
+    403, 409 ``listing_reserved``) and drop its cached pages at once."""
+    listing = models_api.get_client().update_listing(
+        authenticator=authenticator, listing_id=listing_id, changes=changes
+    )
+    page_cache.invalidate_listing(listing_id)
+    return listing
+
+
+def delete_listing(*, authenticator: str, listing_id: int) -> None:
+    """Delete a listing as its seller; its cached pages go at once."""
+    models_api.get_client().delete_listing(authenticator=authenticator, listing_id=listing_id)
+    page_cache.invalidate_listing(listing_id)

@@ -205,10 +205,17 @@ class LoginTest:
 
 
 class MeTest:
-    def test_me_returns_the_user_with_email(self, signed_in):
+    def test_me_returns_the_user_with_email_and_unread_count(self, signed_in, models):
+        models.add(responses.GET, f"{MODELS}/threads/unread", json={"unread": 3})
         response = signed_in.get("/api/v1/me")
         assert response.status_code == 200
-        assert response.json() == USER
+        assert response.json() == {**USER, "unread_messages": 3}
+
+    def test_me_unread_count_unknown_is_null_and_me_still_answers(self, signed_in, models):
+        models.add(responses.GET, f"{MODELS}/threads/unread", status=503)
+        response = signed_in.get("/api/v1/me")
+        assert response.status_code == 200
+        assert response.json()["unread_messages"] is None
 
     def test_resolution_is_cached_briefly(self, signed_in, models):
         signed_in.get("/api/v1/me")

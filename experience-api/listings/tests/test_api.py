@@ -20,8 +20,10 @@ def page_views(monkeypatch):
     return published
 
 
-def stub_detail(models, listing_id=5, recommended=(8, 9)):
-    models.add(responses.GET, f"{MODELS}/listings/{listing_id}", json=a_listing(id=listing_id))
+def stub_detail(models, listing_id=5, recommended=(8, 9), **listing):
+    models.add(
+        responses.GET, f"{MODELS}/listings/{listing_id}", json=a_listing(id=listing_id, **listing)
+    )
     models.add(
         responses.GET,
         f"{MODELS}/listings/{listing_id}/recommendations",
@@ -124,9 +126,14 @@ class ListingDetailTest:
         assert page_views == [(5, None), (5, None)]
 
     def test_detail_signed_in_view_carries_user_id(self, signed_in, models, page_views):
-        stub_detail(models, 5)
+        stub_detail(models, 5, seller={"id": 99, "username": "bob", "display_name": "Bob"})
         assert signed_in.get("/api/v1/listings/5").status_code == 200
         assert page_views == [(5, USER["id"])]
+
+    def test_detail_seen_by_its_own_seller_is_not_a_view(self, signed_in, models, page_views):
+        stub_detail(models, 5)  # the signed-in user (7) is the seller
+        assert signed_in.get("/api/v1/listings/5").status_code == 200
+        assert page_views == []
 
     def test_detail_invalid_bearer_is_served_anonymously(self, api, models, page_views):
         stub_detail(models, 5)
