@@ -366,6 +366,47 @@ class ExperienceApi:
             params["status"] = status
         return self._call("GET", "dashboard", auth="required", params=params)
 
+    # ---- orders and threads (issue 12)
+    def orders(self, *, role: str | None = None, page: int = 1) -> dict:
+        params = {"page": page, **({"role": role} if role else {})}
+        return self._call("GET", "orders", auth="required", params=params)
+
+    def order(self, order_id: int) -> dict:
+        return self._call("GET", f"orders/{int(order_id)}", auth="required")
+
+    def place_order(self, listing_id: int, *, message: str = "") -> dict:
+        body = {"listing": int(listing_id), **({"message": message} if message else {})}
+        return self._call("POST", "orders", auth="required", json=body)
+
+    def act_on_order(self, order_id: int, action: str) -> dict:
+        return self._call(
+            "POST", f"orders/{int(order_id)}/actions", auth="required", json={"action": action}
+        )
+
+    def threads(self, *, page: int = 1) -> dict:
+        return self._call("GET", "threads", auth="required", params={"page": page})
+
+    def thread(self, thread_id: int, *, page: int = 1) -> dict:
+        return self._call(
+            "GET", f"threads/{int(thread_id)}", auth="required", params={"page": page}
+        )
+
+    def message_seller(self, listing_id: int, *, body: str, client_token: str) -> dict:
+        return self._call(
+            "POST",
+            f"listings/{int(listing_id)}/messages",
+            auth="required",
+            json={"body": body, "client_token": client_token},
+        )
+
+    def reply(self, thread_id: int, *, body: str, client_token: str) -> dict:
+        return self._call(
+            "POST",
+            f"threads/{int(thread_id)}",
+            auth="required",
+            json={"body": body, "client_token": client_token},
+        )
+
 
 def _photo_parts(photos) -> list[tuple[str, tuple]]:
     """Uploaded files as ``requests`` multipart parts named ``photos``."""

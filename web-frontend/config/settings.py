@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "accounts",
     "listings",
     "search",
+    "trade",
 ]
 
 MIDDLEWARE = [

@@ -6,6 +6,7 @@ from accounts import views as accounts
 from listings import views as listings
 from mpcommon.health import healthz
 from search import views as search
+from trade import views as trade
 
 urlpatterns = [
     path("", listings.home, name="home"),
@@ -21,6 +22,12 @@ urlpatterns = [
     path("logout/", accounts.logout, name="logout"),
     path("users/<int:user_id>/", accounts.profile, name="profile"),
     path("search/", search.search, name="search"),
+    path("listings/<int:listing_id>/order/", trade.place_order, name="listing-order"),
+    path("listings/<int:listing_id>/messages/", trade.message_seller, name="listing-message"),
+    path("orders/", trade.order_list, name="orders"),
+    path("orders/<int:order_id>/", trade.order_detail, name="order-detail"),
+    path("messages/", trade.inbox, name="inbox"),
+    path("messages/<int:thread_id>/", trade.thread, name="thread"),
     path("healthz", healthz, name="healthz"),
 ]
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
@@ -42,7 +44,12 @@ def detail(request, listing_id: int):
     return render(
         request,
         "listings/detail.html",
-        {"listing": listing, "recommendations": listing.get("recommendations") or []},
+        {
+            "listing": listing,
+            "recommendations": listing.get("recommendations") or [],
+            # The message form's double-submit guard (rendered for logged-in buyers only).
+            "message_token": uuid.uuid4().hex,
+        },
     )
 
 
