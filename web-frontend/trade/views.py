@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import wraps
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from clients.experience_api import Conflict, PermissionDenied, ValidationFailed
+from clients.experience_api import Conflict, NotAuthenticated, PermissionDenied, ValidationFailed
 from core.auth import login_required
 from mpcommon import trade_rules
 from trade.forms import MessageForm, OrderActionForm, OrderForm
@@ -18,8 +21,23 @@ def _page(request) -> int:
     return int(value) if value.isdigit() and 0 < int(value) <= 10_000 else 1
 
 
+def _login_back_to_listing(view):
+    """Anonymous POSTs from a listing page log in and come back to that listing."""
+
+    @wraps(view)
+    def wrapper(request, listing_id: int, *args, **kwargs):
+        try:
+            request.viewer.require()
+        except NotAuthenticated:
+            query = urlencode({"next": f"/listings/{int(listing_id)}/"})
+            return HttpResponseRedirect(f"/login/?{query}")
+        return view(request, listing_id, *args, **kwargs)
+
+    return wrapper
+
+
 @require_POST
-@login_required
+@_login_back_to_listing
 def place_order(request, listing_id: int):
     form = OrderForm(request.POST)
     back = f"/listings/{int(listing_id)}/"
@@ -100,7 +118,7 @@ def thread(request, thread_id: int):
 
 
 @require_POST
-@login_required
+@_login_back_to_listing
 def message_seller(request, listing_id: int):
     form = MessageForm(request.POST)
     if form.is_valid():

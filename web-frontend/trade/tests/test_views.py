@@ -61,8 +61,28 @@ class OrderPagesTest:
 
     def test_order_anonymous_goes_to_login(self, client, api):
         response = client.post("/listings/5/order/")
-        assert response.status_code == 302
-        assert response["Location"].startswith("/login/?next=")
+        assert (response.status_code, response["Location"]) == (
+            302,
+            "/login/?next=%2Flistings%2F5%2F",
+        )
+
+    def test_message_anonymous_goes_to_login_back_to_the_listing(self, client, api):
+        response = client.post("/listings/5/messages/", {"body": "Hi"})
+        assert (response.status_code, response["Location"]) == (
+            302,
+            "/login/?next=%2Flistings%2F5%2F",
+        )
+        assert api.calls_to("POST", "listings/5/messages") == []
+
+    def test_order_double_submit_redirects_to_the_same_order(self, logged_in, api):
+        api.post("orders", an_order(), status=200)
+        first = logged_in.post("/listings/5/order/", {})
+        second = logged_in.post("/listings/5/order/", {})
+        assert first["Location"] == second["Location"] == "/orders/31/"
+
+    def test_missing_order_is_the_404_page(self, logged_in, api):
+        api.get("orders/99", {"error": "not_found", "detail": "No such order."}, status=404)
+        assert logged_in.get("/orders/99/").status_code == 404
 
     def test_order_without_csrf_token_is_403(self, api):
         strict = Client(enforce_csrf_checks=True)
