@@ -143,6 +143,13 @@ class MessagePagesTest:
         response = logged_in.post("/messages/12/", {"body": "Thanks", "client_token": "t2"})
         assert (response.status_code, response["Location"]) == (302, "/messages/12/")
 
+    def test_too_long_reply_shows_the_thread_again_and_sends_nothing(self, logged_in, api):
+        api.get("threads/12", a_thread_page())
+        response = logged_in.post("/messages/12/", {"body": "x" * 5001, "client_token": "t3"})
+        assert response.status_code == 200
+        assert 'class="invalid-feedback d-block"' in response.content.decode()
+        assert api.calls_to("POST", "threads/12") == []
+
     def test_stranger_gets_the_403_page(self, logged_in, api):
         api.get("threads/12", {"error": "permission_denied", "detail": "No."}, status=403)
         assert logged_in.get("/messages/12/").status_code == 403
