@@ -63,6 +63,9 @@ class BasePage:
     def submit_and_wait_for_new_page(self, button: WebElement) -> None:
         """Click a submit button and wait until the browser has left the current document."""
         old_document = self.driver.find_element(By.TAG_NAME, "html")
+        # A button at the window's edge can be covered by a fixed element (or lie half
+        # outside it): bring it to the middle first, as a person scrolls before clicking.
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", button)
         button.click()
         self.wait().until(_document_replaced(old_document), "the page did not change")
 
