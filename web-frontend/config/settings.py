@@ -139,3 +139,7 @@ SITE_NAME = env("SITE_NAME", default="Marketplace")
 # Read directly: django-environ would treat a leading "$" as a reference to another variable.
 CURRENCY_SYMBOL = os.environ.get("CURRENCY_SYMBOL", "$")
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
+
+# Photo uploads on the listing forms: off until the experience API and models-api store
+# photos (docs/selling-and-buying.md); while off, the forms have no file input at all.
+PHOTO_UPLOADS_ENABLED = env.bool("PHOTO_UPLOADS_ENABLED", default=False)

@@ -20,3 +20,5 @@ WEB_INSTANCE = "web-test"
 # Serve static files straight from the finders (no STATIC_ROOT, no collectstatic).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# The photo forms are tested as they will run once photos are stored (the contract).
+PHOTO_UPLOADS_ENABLED = True

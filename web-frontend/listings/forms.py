@@ -5,6 +5,7 @@ field at once. Only counts and sizes are checked here: decoding stays in models-
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 
 from mpcommon import listing_rules, photo_rules
 
@@ -67,6 +68,8 @@ class ListingForm(forms.Form):
         self.fields["category"].choices = [("", "Choose a category")] + [
             (c["slug"], c["name"]) for c in categories
         ]
+        if not settings.PHOTO_UPLOADS_ENABLED:
+            del self.fields["photos"]
 
     def kept_photo_count(self) -> int:
         return 0
@@ -119,7 +122,8 @@ class EditListingForm(ListingForm):
                 widget=forms.NumberInput(attrs={"class": "form-control form-control-sm"}),
             )
         # clean_photos must see the checkboxes and positions: check the photos last.
-        self.fields["photos"] = self.fields.pop("photos")
+        if "photos" in self.fields:
+            self.fields["photos"] = self.fields.pop("photos")
 
     def clean(self):
         cleaned = super().clean()

@@ -60,7 +60,7 @@ def create(request):
         request.POST or None, request.FILES or None, categories=request.api.categories()
     )
     if request.method == "POST" and form.is_valid():
-        photos = form.cleaned_data["photos"]
+        photos = form.cleaned_data.get("photos") or []
         try:
             if photos:
                 listing = request.api.create_listing_with_photos(
@@ -123,7 +123,7 @@ def edit(request, listing_id: int):
 
 def _save_edit(request, listing_id: int, form: EditListingForm) -> dict:
     photo_order = form.photo_order()
-    photos = form.cleaned_data["photos"]
+    photos = form.cleaned_data.get("photos") or []
     if photos and not photo_order and form.existing_photos:
         # A multipart PATCH cannot say "keep none" (an absent repeated field means keep
         # all), so removing every photo while adding new ones takes two calls.

@@ -1107,3 +1107,14 @@ class CardCoverTest:
         html = client.get("/").content.decode()
 
         assert f'src="{cover["url"]}"' in html
+
+
+class PhotoUploadsOffTest:
+    def test_create_form_has_no_file_input_while_photo_uploads_are_off(
+        self, logged_in, api, settings
+    ):
+        settings.PHOTO_UPLOADS_ENABLED = False
+        api.categories()
+        page = logged_in.get("/listings/new/").content.decode()
+        assert 'type="file"' not in page
+        assert 'name="title"' in page
