@@ -1,4 +1,5 @@
-"""Command line: ``python -m marketplace_batch {indexer,pageviews,recommendations,reindex}``."""
+"""Command line: ``python -m marketplace_batch <command>``: indexer, pageviews, thumbnails,
+recommendations or reindex."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("indexer", help="listing events -> search index (runs until SIGTERM)")
     commands.add_parser(
         "pageviews", help="page-view events -> access log, view counts (runs until SIGTERM)"
+    )
+    commands.add_parser(
+        "thumbnails", help="photo events -> WebP thumbnails stored by models-api (until SIGTERM)"
     )
     recommendations = commands.add_parser(
         "recommendations", help="co-view recommendations with PySpark -> models-api"
@@ -51,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
             from . import pageviews
 
             pageviews.run(settings, shutdown)
+        elif args.command == "thumbnails":
+            from . import thumbnails
+
+            thumbnails.run(settings, shutdown)
         elif args.command == "recommendations":
             from . import recommendations
 

@@ -93,11 +93,25 @@ class ModelsApiClient:
     def close(self) -> None:
         self.session.close()
 
-    def _request(self, method: str, path: str, **kwargs) -> dict:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        expected: frozenset[int] = frozenset(),
+        headers: dict | None = None,
+        **kwargs,
+    ) -> requests.Response:
+        """The response of a successful call; errors raised as typed exceptions (the
+        ``expected`` 4xx statuses are raised but not logged: the caller handles them)."""
         url = self.base_url + path
         try:
             response = self.session.request(
-                method, url, timeout=self.timeout, headers=outgoing_headers(), **kwargs
+                method,
+                url,
+                timeout=self.timeout,
+                headers={**outgoing_headers(), **(headers or {})},
+                **kwargs,
             )
         except requests.RequestException as exc:
             raise ModelsApiUnavailable(f"{method} {path}: {exc}") from exc
@@ -105,7 +119,7 @@ class ModelsApiClient:
             raise ModelsApiUnavailable(f"{method} {path}: HTTP {response.status_code}")
         if response.status_code >= 400:
             error = ModelsApiError(response.status_code, response.text)
-            if not error.permanent:
+            if not error.permanent and error.status not in expected:
                 # Callers retry it, but a person (or time) has to fix it: an error, each time.
                 hint = "check SERVICE_TOKEN" if response.status_code in (401, 403) else ""
                 logger.error(
@@ -113,6 +127,10 @@ class ModelsApiClient:
                     extra={"method": method, "path": path, "status": error.status, "hint": hint},
                 )
             raise error
+        return response
+
+    def _request(self, method: str, path: str, **kwargs) -> dict:
+        response = self._send(method, path, **kwargs)
         if response.status_code == 204 or not response.content:
             return {}
         try:
@@ -162,6 +180,22 @@ class ModelsApiClient:
             }
         }
         return self._request("PUT", "/recommendations", json=payload)
+
+    # ------------------------------------------------------------------ photos
+    def media(self, key: str) -> bytes:
+        """The stored object ``key`` (an original photo); ModelsApiError 404 when gone."""
+        response = self._send(
+            "GET", f"/media/{key}", expected=frozenset({404}), headers={"Accept": "*/*"}
+        )
+        return response.content
+
+    def put_thumbnails(self, photo_id: int, thumbnails: dict[str, bytes]) -> dict:
+        """Store a photo's thumbnails (name -> WebP bytes, sent as ``<name>.webp``); the
+        photo as models-api has it then. Idempotent; ModelsApiError 404 when gone."""
+        files = {name: (f"{name}.webp", data, "image/webp") for name, data in thumbnails.items()}
+        return self._request(
+            "PUT", f"/photos/{photo_id}/thumbnails", files=files, expected=frozenset({404})
+        )
 
 
 def is_transient(exc: BaseException) -> bool:

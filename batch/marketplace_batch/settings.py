@@ -64,14 +64,18 @@ class Settings:
 
     listings_topic: str = events.TOPIC_LISTINGS
     page_views_topic: str = events.TOPIC_PAGE_VIEWS
+    photos_topic: str = events.TOPIC_PHOTOS
     listings_alias: str = search_index.LISTINGS_ALIAS
     indexer_group: str = "search-indexer"
     page_views_group: str = "page-views"
+    thumbnails_group: str = "thumbnails"
 
     indexer_batch_size: int = 1000
     indexer_linger_seconds: float = 0.05
     page_views_batch_size: int = 2000
     page_views_linger_seconds: float = 1.0
+    # Photos are decoded one at a time (up to MAX_PHOTO_PIXELS each): small batches.
+    thumbnails_batch_size: int = 4
     # The 0.9 broker accepts session timeouts up to 30 s; kafka-python also uses it as
     # the max time between polls, so long retries keep polling with paused partitions.
     kafka_session_timeout_ms: int = 10000
@@ -101,6 +105,7 @@ class Settings:
             indexer_linger_seconds=_float(env, "INDEXER_LINGER_SECONDS", 0.05),
             page_views_batch_size=_int(env, "PAGE_VIEWS_BATCH_SIZE", 2000, minimum=1),
             page_views_linger_seconds=_float(env, "PAGE_VIEWS_LINGER_SECONDS", 1.0),
+            thumbnails_batch_size=_int(env, "THUMBNAILS_BATCH_SIZE", 4, minimum=1),
             kafka_session_timeout_ms=session_timeout,
             backoff_initial_seconds=_float(env, "BACKOFF_INITIAL_SECONDS", 0.2),
             backoff_max_seconds=_float(env, "BACKOFF_MAX_SECONDS", 30.0),
