@@ -75,9 +75,13 @@ def ensure_listings_index(es: Elasticsearch, alias: str) -> str | None:
 
     Returns the created index name, or None when the alias already existed. Without
     this, the first write through a missing alias would auto-create a concrete index
-    named like the alias with a guessed (dynamic) mapping.
+    named like the alias with a guessed (dynamic) mapping. An existing index gets the
+    fields the mapping has gained since it was made (e.g. ``cover``): the mapping is
+    strict, so a document carrying them would be refused otherwise.
     """
-    if aliased_indices(es, alias):
+    existing = aliased_indices(es, alias)
+    if existing:
+        add_missing_fields(es, existing)
         return None
     if es.indices.exists(index=alias):
         raise RuntimeError(
@@ -93,6 +97,25 @@ def ensure_listings_index(es: Elasticsearch, alias: str) -> str | None:
         raise
     logger.info("created search index", extra={"index": index, "alias": alias})
     return index
+
+
+def add_missing_fields(es: Elasticsearch, indices: list[str]) -> dict[str, list[str]]:
+    """Put the mapping's top-level fields an index lacks (adding a field is the one
+    mapping change an existing index accepts); index -> the fields added. Changed
+    definitions of existing fields need a re-index (``python -m marketplace_batch
+    reindex``) and are not touched here."""
+    wanted = search_index.LISTINGS_MAPPING["properties"]
+    added: dict[str, list[str]] = {}
+    mappings = es.indices.get_mapping(index=",".join(indices))
+    for index in indices:
+        present = mappings[index]["mappings"].get("properties", {})
+        missing = {name: spec for name, spec in wanted.items() if name not in present}
+        if not missing:
+            continue
+        es.indices.put_mapping(index=index, properties=missing)
+        added[index] = sorted(missing)
+        logger.info("search index mapping extended", extra={"index": index, "fields": added[index]})
+    return added
 
 
 # --------------------------------------------------------------------------- bulk writes

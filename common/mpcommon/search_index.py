@@ -45,6 +45,9 @@ LISTINGS_MAPPING = {
         "updated_at": {"type": "date"},
         "views": {"type": "long"},
         "version": {"type": "long"},
+        # The first photo (events.PHOTO_SCHEMA) or null: stored for result cards, not
+        # searchable (no field of it is indexed, so its shape may grow freely).
+        "cover": {"type": "object", "enabled": False},
     },
 }
 
@@ -58,9 +61,12 @@ def new_index_name(now: datetime | None = None) -> str:
 def listing_document(listing: dict) -> dict:
     """The search document of a listing (as carried by listing events / models-api).
 
-    It holds everything a results page shows, so a search needs no further calls.
+    It holds everything a results page shows, so a search needs no further calls:
+    ``cover`` is the first of the listing's ``photos`` (null without any, and for
+    events from before photos existed).
     """
     seller = listing["seller"]
+    photos = listing.get("photos") or []
     category = listing["category"]
     return {
         "id": listing["id"],
@@ -78,4 +84,5 @@ def listing_document(listing: dict) -> dict:
         "updated_at": listing["updated_at"],
         "views": listing.get("view_count", 0),
         "version": listing["version"],
+        "cover": photos[0] if photos else None,
     }

@@ -170,6 +170,35 @@ class ListingIndexerTest:
         assert stored(es, alias, 1)["_source"]["title"] == "Red racing bike"
         assert stored(es, alias, 2)["_version"] == 1
 
+    def test_cover_is_the_first_photo_or_null(self, es, alias, topic, produce, indexer):
+        photos = [
+            {
+                "id": 20 + position,
+                "position": position,
+                "width": 800,
+                "height": 600,
+                "url": f"/media/{str(position) * 64}.jpg",
+                "card_url": None if position else "/media/" + "c" * 64 + ".webp",
+                "detail_url": None,
+            }
+            for position in range(3)
+        ]
+        produce(
+            topic,
+            [
+                listing_event_bytes(1, 1, photos=photos),
+                listing_event_bytes(2, 1),  # an event from before photos existed
+                listing_event_bytes(3, 1, photos=[], status="reserved"),
+            ],
+        )
+        worker = indexer()
+        assert run_until_handled(worker, 3) == 3
+        assert stored(es, alias, 1)["_source"]["cover"] == photos[0]
+        assert stored(es, alias, 2)["_source"]["cover"] is None
+        reserved = stored(es, alias, 3)["_source"]
+        assert (reserved["cover"], reserved["status"]) == (None, "reserved")
+        assert end_offset(events.dead_letter_topic(topic)) == 0
+
     def test_engine_unreachable_retried_without_commit_until_it_answers(
         self, es, alias, topic, produce, indexer
     ):

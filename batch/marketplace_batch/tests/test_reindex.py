@@ -14,7 +14,7 @@ from marketplace_batch.lifecycle import ShutdownFlag
 from marketplace_batch.models_api import ModelsApiClient
 from marketplace_batch.reindex import ListingEventReplayer, Reindexer
 from marketplace_batch.search import ListingWrite
-from mpcommon import search_index
+from mpcommon import listing_rules, search_index
 from testsupport import wait_until
 
 from .conftest import ENGINE_WAIT_SECONDS, listing, listing_event_bytes
@@ -55,9 +55,25 @@ class ReindexTest:
         old = search.ensure_listings_index(es, alias)
         stale = search_index.listing_document(listing(999, 1, title="Deleted meanwhile"))
         search.write_listings(es, [ListingWrite(999, 1, stale)], alias)
-        statuses = ["active", "sold", "withdrawn"]
+        statuses = list(listing_rules.STATUS_VALUES)  # active, reserved, sold, withdrawn
+        cover = {
+            "id": 1,
+            "position": 0,
+            "width": 640,
+            "height": 480,
+            "url": "/media/" + "a" * 64 + ".jpg",
+            "card_url": "/media/" + "c" * 64 + ".webp",
+            "detail_url": "/media/" + "d" * 64 + ".webp",
+        }
         rows = [
-            listing(i, 2, title=f"Item {i}", status=statuses[i % 3], view_count=i)
+            listing(
+                i,
+                2,
+                title=f"Item {i}",
+                status=statuses[i % len(statuses)],
+                view_count=i,
+                **({"photos": [cover, {**cover, "id": 2, "position": 1}]} if i % 2 else {}),
+            )
             for i in range(1, 251)
         ]
         stub_pages(rows)
@@ -70,7 +86,11 @@ class ReindexTest:
         assert es.count(index=alias)["count"] == 250  # searchable at once: refreshed before swap
         doc = es.get(index=alias, id="250")
         assert doc["_version"] == 2 and doc["_source"]["views"] == 250
-        assert doc["_source"]["status"] == statuses[250 % 3]
+        assert doc["_source"]["status"] == statuses[250 % len(statuses)]
+        assert doc["_source"]["cover"] is None  # no photos
+        assert es.get(index=alias, id="249")["_source"]["cover"] == cover  # the first
+        for status in statuses:  # every status is copied; the API filters on active
+            assert es.count(index=alias, query={"term": {"status": status}})["count"] > 0
         assert not es.exists(index=alias, id="999")
         assert len(responses.calls) == 3
 

@@ -12,6 +12,17 @@ from .conftest import listing
 pytestmark = pytest.mark.search
 
 
+PHOTO = {
+    "id": 4,
+    "position": 0,
+    "width": 1600,
+    "height": 1200,
+    "url": "/media/" + "a" * 64 + ".jpg",
+    "card_url": "/media/" + "c" * 64 + ".webp",
+    "detail_url": None,
+}
+
+
 def doc(listing_id, version, **fields):
     return search_index.listing_document(listing(listing_id, version, **fields))
 
@@ -33,6 +44,46 @@ class EnsureIndexTest:
         first = search.ensure_listings_index(es, alias)
         assert search.ensure_listings_index(es, alias) is None
         assert search.aliased_indices(es, alias) == [first]
+
+    def test_existing_index_without_cover_gets_the_field_then_takes_covers(self, es, alias):
+        # An index made before photos existed: the strict mapping without ``cover``.
+        old_mapping = {
+            **search_index.LISTINGS_MAPPING,
+            "properties": {
+                k: v for k, v in search_index.LISTINGS_MAPPING["properties"].items() if k != "cover"
+            },
+        }
+        index = f"{alias}-v1-old"
+        es.indices.create(index=index, mappings=old_mapping, aliases={alias: {}})
+        cover = {**PHOTO, "id": 5}
+        refused = search.write_listings(es, [ListingWrite(1, 1, doc(1, 1, photos=[cover]))], alias)
+        assert [w.listing_id for w, _ in refused.rejected] == [1]  # strict: unknown field
+
+        assert search.ensure_listings_index(es, alias) is None
+        mapping = es.indices.get_mapping(index=index)[index]["mappings"]
+        assert mapping["properties"]["cover"] == {"type": "object", "enabled": False}
+        assert search.add_missing_fields(es, [index]) == {}  # nothing left to add
+        outcome = search.write_listings(es, [ListingWrite(1, 1, doc(1, 1, photos=[cover]))], alias)
+        assert [w.listing_id for w in outcome.applied] == [1]
+        assert get(es, alias, 1)["_source"]["cover"] == cover
+
+
+class CoverTest:
+    def test_cover_is_stored_not_searchable(self, es, alias):
+        search.ensure_listings_index(es, alias)
+        second = {**PHOTO, "id": 6, "position": 1, "url": "/media/" + "b" * 64 + ".png"}
+        writes = [
+            ListingWrite(1, 1, doc(1, 1, photos=[PHOTO, second])),
+            ListingWrite(2, 1, doc(2, 1)),  # an event without photos
+            ListingWrite(3, 1, doc(3, 1, photos=[])),
+        ]
+        assert len(search.write_listings(es, writes, alias).applied) == 3
+        es.indices.refresh(index=alias)
+        assert get(es, alias, 1)["_source"]["cover"] == PHOTO  # the first photo, whole
+        assert get(es, alias, 2)["_source"]["cover"] is None
+        assert get(es, alias, 3)["_source"]["cover"] is None
+        found = es.search(index=alias, query={"term": {"cover.id": PHOTO["id"]}})
+        assert found["hits"]["total"]["value"] == 0  # not indexed
 
 
 class VersionedWritesTest:
