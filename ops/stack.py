@@ -69,6 +69,7 @@ APPS = [
     "web2",
     "indexer",
     "pageviews",
+    "thumbnails",
     "recommendations",
 ]
 GROUP = {name: "infra" for name in INFRA} | {name: "apps" for name in APPS} | {"haproxy": "edge"}
@@ -585,6 +586,7 @@ def start_apps(env: dict[str, str]) -> None:
             "cache-invalidator",
             "indexer",
             "pageviews",
+            "thumbnails",
             "recommendations",
         ]
     )
