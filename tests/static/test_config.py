@@ -33,6 +33,16 @@ class HAProxyConfigTest:
         assert "use_backend experience_api if { path,url_dec -m beg /api/ }" in config
         assert "default_backend web" in config
 
+    def test_media_cache_sizes_and_no_request_buffering(self):
+        config = (ROOT / "haproxy" / "haproxy.cfg").read_text()
+        section = config.split("\ncache media\n", 1)[1].split("\n\n", 1)[0]
+        assert '"${MEDIA_CACHE_MB-256}"' in section
+        assert "max-object-size 2097152" in section and "max-age 31536000" in section
+        assert "cache-store media" in config and "cache-use media" in config
+        # Uploads of up to 81 MB stream through: nothing buffers or limits request bodies.
+        rules = [line.split("#")[0] for line in config.splitlines()]
+        assert not [r for r in rules if "http-buffer-request" in r or "req.body_size" in r]
+
 
 @pytest.fixture(scope="module")
 def compose():
