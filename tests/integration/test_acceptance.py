@@ -747,7 +747,7 @@ class ApiTest:
         ("method", "path"),
         [
             ("POST", "/home"),
-            ("DELETE", "/listings/1"),
+            ("DELETE", "/search"),
             ("PUT", "/listings/1"),
             ("POST", "/search"),
             ("GET", "/auth/login"),
