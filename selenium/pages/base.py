@@ -65,7 +65,9 @@ class BasePage:
         old_document = self.driver.find_element(By.TAG_NAME, "html")
         # A button at the window's edge can be covered by a fixed element (or lie half
         # outside it): bring it to the middle first, as a person scrolls before clicking.
-        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", button)
+        self.driver.execute_script(
+            "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", button
+        )
         button.click()
         self.wait().until(_document_replaced(old_document), "the page did not change")
 
