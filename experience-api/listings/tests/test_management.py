@@ -6,47 +6,7 @@ import pytest
 import responses
 
 from conftest import MODELS, USER, a_listing, calls_to
-
-BRIEF = {"id": 7, "username": "ada", "display_name": "Ada L."}
-SELLER = {"id": 9, "username": "sam", "display_name": "Sam"}
-
-
-def an_order(**overrides) -> dict:
-    order = {
-        "id": 31,
-        "status": "requested",
-        "listing": {"id": 5, "title": "Lamp", "price": "12.50", "status": "active", "cover": None},
-        "buyer": BRIEF,
-        "seller": SELLER,
-        "message": "",
-        "created_at": "2026-12-01T10:00:00Z",
-        "updated_at": "2026-12-01T10:00:00Z",
-        "history": [{"status": "requested", "actor": BRIEF, "at": "2026-12-01T10:00:00Z"}],
-        "actions": ["cancel"],
-    }
-    order.update(overrides)
-    return order
-
-
-def a_message(**overrides) -> dict:
-    message = {"id": 3, "sender": BRIEF, "body": "Hi", "created_at": "2026-12-01T10:00:00Z"}
-    message.update(overrides)
-    return message
-
-
-def a_thread(**overrides) -> dict:
-    thread = {
-        "id": 12,
-        "listing": {"id": 5, "title": "Lamp", "status": "active", "cover": None},
-        "buyer": BRIEF,
-        "seller": SELLER,
-        "created_at": "2026-12-01T10:00:00Z",
-        "last_message_at": "2026-12-01T10:00:00Z",
-        "unread": 2,
-        "last_message": a_message(),
-    }
-    thread.update(overrides)
-    return thread
+from trade.tests.test_api import an_order
 
 
 @pytest.mark.django_db(databases=[])
