@@ -15,6 +15,10 @@ MAX_PHOTO_BYTES = 10 * 1024 * 1024  # per file, as uploaded
 # (a 10 MB PNG can declare billions of pixels). 40 MP covers every phone camera.
 MAX_PHOTO_PIXELS = 40_000_000
 MIN_PHOTO_SIDE = 16
+# The stored original is the upload re-encoded, scaled down (never up) to fit this box:
+# it is what the thumbnails are made from and what pages show until they exist, and a
+# 40 MP original would be 10+ MB on every such view for no visible gain.
+ORIGINAL_MAX_SIDE = 2560
 # The largest multipart body a photo upload may have: every file at its limit plus
 # room for the form fields.
 MAX_UPLOAD_BODY_BYTES = MAX_PHOTOS_PER_LISTING * MAX_PHOTO_BYTES + 1024 * 1024
@@ -45,6 +49,7 @@ MESSAGE_TOO_MANY = f"At most {MAX_PHOTOS_PER_LISTING} photos per listing."
 MESSAGE_TOO_LARGE = f"Each photo may be at most {MAX_PHOTO_BYTES // (1024 * 1024)} MB."
 MESSAGE_NOT_AN_IMAGE = "Not a JPEG, PNG or WebP image."
 MESSAGE_TOO_MANY_PIXELS = "The image has too many pixels."
+MESSAGE_TOO_SMALL = f"The image must be at least {MIN_PHOTO_SIDE} pixels on each side."
 
 
 def media_url(key: str) -> str:
