@@ -53,9 +53,26 @@ def a_listing(**overrides) -> dict:
         "created_at": "2026-11-20T10:00:00Z",
         "updated_at": "2026-11-20T10:00:00Z",
         "version": 1,
+        "photos": [],
     }
     listing.update(overrides)
     return listing
+
+
+def a_photo(**overrides) -> dict:
+    """A photo as models-api represents it (thumbnails made unless told otherwise)."""
+    photo_id = overrides.pop("id", next(_ids))
+    photo = {
+        "id": photo_id,
+        "position": 0,
+        "width": 1600,
+        "height": 1200,
+        "url": f"/media/{photo_id:064x}.jpg",
+        "card_url": f"/media/{photo_id + 1:064x}.webp",
+        "detail_url": f"/media/{photo_id + 2:064x}.webp",
+    }
+    photo.update(overrides)
+    return photo
 
 
 def a_listing_created_event(listing_id: int) -> bytes:

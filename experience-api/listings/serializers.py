@@ -77,7 +77,25 @@ class SellerOutput(serializers.Serializer):
     display_name = serializers.CharField()
 
 
-class CardOutput(serializers.Serializer):
+class PhotoOutput(serializers.Serializer):
+    """A listing's photo (models-api's representation; docs/selling-and-buying.md)."""
+
+    id = serializers.IntegerField()
+    position = serializers.IntegerField(help_text="0 is the cover.")
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    url = serializers.CharField(help_text="The photo itself: /media/<key>.")
+    card_url = serializers.CharField(
+        allow_null=True, help_text="480 px WebP thumbnail; null until made (then use url)."
+    )
+    detail_url = serializers.CharField(
+        allow_null=True, help_text="1200 px WebP thumbnail; null until made (then use url)."
+    )
+
+
+class ListingSummaryFields(serializers.Serializer):
+    """The fields a listing and its card share."""
+
     id = serializers.IntegerField()
     title = serializers.CharField()
     price = serializers.CharField(help_text='Two decimals, e.g. "12.50".')
@@ -89,10 +107,15 @@ class CardOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class ListingOutput(CardOutput):
+class CardOutput(ListingSummaryFields):
+    cover = PhotoOutput(allow_null=True, help_text="The first photo; null without photos.")
+
+
+class ListingOutput(ListingSummaryFields):
     description = serializers.CharField()
     updated_at = serializers.DateTimeField()
     version = serializers.IntegerField()
+    photos = PhotoOutput(many=True, help_text="In position order; the first is the cover.")
 
 
 class ListingDetailOutput(ListingOutput):

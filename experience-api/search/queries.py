@@ -315,6 +315,9 @@ def result_card(hit: dict) -> dict:
         },
         "view_count": doc.get("views", 0),
         "created_at": doc.get("created_at"),
+        # The first photo, written by the indexer (mpcommon.search_index); null without
+        # photos and in documents indexed before photos existed.
+        "cover": doc.get("cover"),
         "highlight": highlight,
     }
 

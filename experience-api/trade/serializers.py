@@ -9,6 +9,7 @@ which are returned as they come.
 
 from rest_framework import serializers
 
+from listings.serializers import PhotoOutput
 from mpcommon import trade_rules
 from mpcommon.api_fields import IdField, StrictCharField
 from mpcommon.listing_rules import STATUS_VALUES
@@ -53,16 +54,6 @@ class MessageInput(serializers.Serializer):
 
 
 # ---------------------------------------------------------------- output (schema only)
-class PhotoOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    position = serializers.IntegerField()
-    width = serializers.IntegerField()
-    height = serializers.IntegerField()
-    url = serializers.CharField()
-    card_url = serializers.CharField(allow_null=True)
-    detail_url = serializers.CharField(allow_null=True)
-
-
 class UserBriefOutput(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()

@@ -5,8 +5,18 @@ import requests
 import responses
 
 from clients import events
-from conftest import GATE_SECONDS, MODELS, TOKEN, USER, a_listing, a_page, calls_to, listings_url
-from listings.cards import CARD_FIELDS
+from conftest import (
+    GATE_SECONDS,
+    MODELS,
+    TOKEN,
+    USER,
+    a_listing,
+    a_page,
+    a_photo,
+    calls_to,
+    listings_url,
+)
+from listings.cards import CARD_KEYS
 
 
 @pytest.fixture
@@ -63,7 +73,24 @@ class HomeTest:
         body = response.json()
         assert [c["id"] for c in body["newest"]] == [1]
         assert [c["id"] for c in body["popular"]] == [2, 3]
-        assert set(body["newest"][0]) == set(CARD_FIELDS)
+        assert set(body["newest"][0]) == set(CARD_KEYS)
+
+    def test_home_card_cover_is_the_first_photo_or_null(self, api, models):
+        first, second = a_photo(position=0), a_photo(position=1)
+        models.add(
+            responses.GET,
+            listings_url(),
+            json=a_page([a_listing(id=1, photos=[first, second]), a_listing(id=2)]),
+        )
+        newest = api.get("/api/v1/home").json()["newest"]
+        assert [c["cover"] for c in newest] == [first, None]
+        assert "photos" not in newest[0]  # a card carries the cover only
+
+    def test_home_card_of_a_listing_without_photos_field_has_null_cover(self, api, models):
+        legacy = a_listing(id=1)
+        del legacy["photos"]  # a representation from before photos existed
+        models.add(responses.GET, listings_url(), json=a_page([legacy]))
+        assert api.get("/api/v1/home").json()["newest"][0]["cover"] is None
 
     def test_home_is_cached(self, api, models):
         models.add(responses.GET, listings_url(), json=a_page([a_listing(id=1)]))
@@ -100,7 +127,24 @@ class ListingDetailTest:
         assert body["id"] == 5
         assert body["description"] == "Nice thing"
         assert [c["id"] for c in body["recommendations"]] == [8, 9]
-        assert set(body["recommendations"][0]) == set(CARD_FIELDS)
+        assert set(body["recommendations"][0]) == set(CARD_KEYS)
+
+    def test_detail_passes_photos_through_and_recommendations_have_covers(
+        self, api, models, page_views
+    ):
+        photos = [a_photo(position=0, card_url=None, detail_url=None), a_photo(position=1)]
+        cover = a_photo()
+        models.add(responses.GET, f"{MODELS}/listings/5", json=a_listing(id=5, photos=photos))
+        models.add(
+            responses.GET,
+            f"{MODELS}/listings/5/recommendations",
+            json={"listing_id": 5, "recommended": [8], "updated_at": None},
+        )
+        models.add(responses.GET, listings_url(), json=a_page([a_listing(id=8, photos=[cover])]))
+        body = api.get("/api/v1/listings/5").json()
+        assert body["photos"] == photos
+        assert "cover" not in body  # the listing itself is models-api's shape
+        assert body["recommendations"][0]["cover"] == cover
 
     def test_detail_without_recommendations_makes_no_listing_query(self, api, models, page_views):
         stub_detail(models, 5, recommended=())

@@ -3,6 +3,10 @@ lamp listing): parameters, validation, what is sent, and the engine being unavai
 
 import pytest
 
+from conftest import a_photo
+from listings.cards import CARD_KEYS
+from search.tests.conftest import lamp
+
 URL = "/api/v1/search"
 
 
@@ -23,6 +27,14 @@ class SearchEndpointTest:
         assert body["results"][0]["id"] == 1
         assert body["facets"]["category"] == [{"slug": "home", "name": "Home & Garden", "count": 1}]
         assert engine.bodies[0]["post_filter"] == {"term": {"category": "home"}}
+
+    def test_result_cards_carry_the_cover_of_the_search_document(self, api, engine):
+        cover = a_photo(position=0)
+        engine.index.add(lamp(id=2, title="Brass lamp with shade", photos=[cover]))
+        results = api.get(URL, {"q": "lamp"}).json()["results"]
+        covers = {card["id"]: card["cover"] for card in results}
+        assert covers == {1: None, 2: cover}
+        assert set(results[0]) == {*CARD_KEYS, "highlight"}
 
     def test_empty_query_browses_with_filters(self, api, engine):
         response = api.get(URL, {"min_price": "10", "max_price": "20"})
