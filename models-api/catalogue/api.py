@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from catalogue import selectors, services
@@ -12,11 +13,13 @@ from catalogue.serializers import (
     ORDERINGS,
     CategoryListOut,
     ListingCreateIn,
+    ListingCreateMultipartIn,
     ListingOut,
     ListingPageOut,
     ListingQueryIn,
     ListingRecommendationsOut,
     ListingUpdateIn,
+    ListingUpdateMultipartIn,
     RecommendationsIn,
     RecommendationsReplacedOut,
     ViewIncrementsIn,
@@ -28,6 +31,8 @@ from core.formatting import iso_utc
 from core.schema import AUTHENTICATOR_PARAMETER, error_responses
 from core.views import ServiceAPIView, validated
 from mpcommon import listing_rules
+from mpcommon.api_parsers import StrictJSONParser
+from photos import uploads
 
 
 class CategoryListApi(ServiceAPIView):
@@ -54,7 +59,18 @@ _LISTING_QUERY_PARAMETERS = [
 ]
 
 
-class ListingCollectionApi(ServiceAPIView):
+class AcceptsPhotos:
+    """JSON, or multipart/form-data carrying ``photos`` files (with the larger body limit
+    of uploads: photo_rules.MAX_UPLOAD_BODY_BYTES)."""
+
+    parser_classes = [StrictJSONParser, MultiPartParser]
+
+    @property
+    def max_body_bytes(self) -> int:
+        return uploads.upload_body_limit(self.request)
+
+
+class ListingCollectionApi(AcceptsPhotos, ServiceAPIView):
     @extend_schema(
         operation_id="listings_list",
         parameters=_LISTING_QUERY_PARAMETERS,
@@ -90,18 +106,23 @@ class ListingCollectionApi(ServiceAPIView):
     @extend_schema(
         operation_id="listings_create",
         parameters=[AUTHENTICATOR_PARAMETER],
-        request=ListingCreateIn,
+        request={
+            "application/json": ListingCreateIn,
+            "multipart/form-data": ListingCreateMultipartIn,
+        },
         responses={201: ListingOut, **error_responses(400, 413)},
-        summary="Create a listing; the seller is the authenticator's owner",
+        summary="Create a listing (with photos when multipart); the seller is the "
+        "authenticator's owner",
     )
     def post(self, request):
         seller = self.acting_user()
-        data = validated(ListingCreateIn, request.data)
-        listing = services.create_listing(seller=seller, **data)
+        data = validated(ListingCreateIn, uploads.form_fields(request))
+        images = uploads.uploaded_photos(request)
+        listing = services.create_listing(seller=seller, images=images, **data)
         return Response(listing_representation(listing), status=status.HTTP_201_CREATED)
 
 
-class ListingDetailApi(ServiceAPIView):
+class ListingDetailApi(AcceptsPhotos, ServiceAPIView):
     @extend_schema(
         operation_id="listings_retrieve",
         responses={200: ListingOut, **error_responses(404)},
@@ -113,20 +134,36 @@ class ListingDetailApi(ServiceAPIView):
     @extend_schema(
         operation_id="listings_partial_update",
         parameters=[AUTHENTICATOR_PARAMETER],
-        request=ListingUpdateIn,
-        responses={200: ListingOut, **error_responses(400, 403, 404, 413)},
-        summary="Change a listing (seller only); bumps its version",
+        request={
+            "application/json": ListingUpdateIn,
+            "multipart/form-data": ListingUpdateMultipartIn,
+        },
+        responses={200: ListingOut, **error_responses(400, 403, 404, 409, 413)},
+        summary="Change a listing and its photos (seller only); bumps its version",
     )
     def patch(self, request, listing_id: int):
         actor = self.acting_user()
-        changes = validated(ListingUpdateIn, request.data)
-        listing = services.update_listing(listing_id=listing_id, actor=actor, changes=changes)
+        has_photos = bool(uploads.is_multipart(request) and request.FILES.getlist("photos"))
+        serializer = ListingUpdateIn(
+            data=uploads.form_fields(request), context={"has_photos": has_photos}
+        )
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        photo_order = changes.pop("photo_order", None)
+        images = uploads.uploaded_photos(request)
+        listing = services.update_listing(
+            listing_id=listing_id,
+            actor=actor,
+            changes=changes,
+            photo_order=photo_order,
+            images=images,
+        )
         return Response(listing_representation(listing))
 
     @extend_schema(
         operation_id="listings_destroy",
         parameters=[AUTHENTICATOR_PARAMETER],
-        responses={204: None, **error_responses(403, 404)},
+        responses={204: None, **error_responses(403, 404, 409)},
         summary="Delete a listing (seller only)",
     )
     def delete(self, request, listing_id: int):

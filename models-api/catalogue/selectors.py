@@ -58,7 +58,8 @@ def all_categories() -> list[Category]:
 
 
 def _listings() -> QuerySet[Listing]:
-    return Listing.objects.select_related("seller", "category")
+    # Photos: one more query per read however many listings (Photo orders by position).
+    return Listing.objects.select_related("seller", "category").prefetch_related("photos")
 
 
 def filtered_listings(filters: ListingFilters) -> QuerySet[Listing]:
@@ -81,7 +82,7 @@ def filtered_listings(filters: ListingFilters) -> QuerySet[Listing]:
 def listing_page(
     filters: ListingFilters, *, ordering: str = "newest", page: int = 1, page_size: int = 20
 ) -> ListingPage:
-    """One page of listings: two queries (COUNT, then the joined page)."""
+    """One page of listings: three queries (COUNT, the joined page, its photos)."""
     queryset = filtered_listings(filters)
     count = queryset.count()
     offset = (page - 1) * page_size

@@ -24,6 +24,8 @@ from mpcommon.listing_rules import (
     TITLE_MAX_LENGTH,
     price_string,
 )
+from mpcommon.photo_rules import MAX_PHOTOS_PER_LISTING
+from photos.serializers import PhotoOut, photo_representation
 
 MAX_LIST_IDS = 100
 MAX_PAGE_SIZE = 100
@@ -33,6 +35,11 @@ MAX_VIEW_ENTRIES = 50_000
 MAX_RECOMMENDED_PER_LISTING = 100
 MAX_RECOMMENDATION_LISTINGS = 200_000
 
+# The statuses a seller may set (PATCH status); named in the schema (ENUM_NAME_OVERRIDES).
+SELLER_STATUS_CHOICES = [
+    (value, ListingStatus(value).label) for value in listing_rules.SELLER_SETTABLE_STATUSES
+]
+
 ORDERINGS = ("newest", "oldest", "most_viewed", "price_asc", "price_desc")
 
 
@@ -41,7 +48,8 @@ def category_representation(category: Category) -> dict:
 
 
 def listing_representation(listing: Listing) -> dict:
-    """The listing document (needs ``seller`` and ``category`` loaded)."""
+    """The listing document (needs ``seller`` and ``category`` loaded, and ``photos``
+    prefetched, or it costs one query)."""
     seller = listing.seller
     return {
         "id": listing.id,
@@ -60,6 +68,7 @@ def listing_representation(listing: Listing) -> dict:
         "created_at": iso_utc(listing.created_at),
         "updated_at": iso_utc(listing.updated_at),
         "version": listing.version,
+        "photos": [photo_representation(photo) for photo in listing.photos.all()],
     }
 
 
@@ -85,16 +94,22 @@ class ListingUpdateIn(serializers.Serializer):
     )
     condition = serializers.ChoiceField(choices=ListingCondition.choices, required=False)
     # 'reserved' is set only by accepting an order, never directly.
-    status = serializers.ChoiceField(
-        choices=[(s, ListingStatus(s).label) for s in listing_rules.SELLER_SETTABLE_STATUSES],
+    status = serializers.ChoiceField(choices=SELLER_STATUS_CHOICES, required=False)
+    photo_order = serializers.ListField(
+        child=IdField(),
+        max_length=MAX_PHOTOS_PER_LISTING,
+        allow_empty=True,
         required=False,
+        help_text="Ids of the listing's photos to keep, in their new order (the first is "
+        "the cover); the others are removed. Absent: all are kept as they are.",
     )
 
     def validate(self, attrs):
         unknown = sorted(set(self.initial_data) - set(self.fields))
         if unknown:
             raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        if not attrs:
+        # New photos (multipart files, checked apart) are a change on their own.
+        if not attrs and not self.context.get("has_photos"):
             raise serializers.ValidationError("Provide at least one field to change.")
         return attrs
 
@@ -210,6 +225,25 @@ class ListingOut(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     version = serializers.IntegerField()
+    photos = PhotoOut(many=True, help_text="In position order; the first is the cover.")
+
+
+class ListingCreateMultipartIn(ListingCreateIn):
+    photos = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        max_length=MAX_PHOTOS_PER_LISTING,
+        help_text="JPEG, PNG or WebP files, at most 10 MB each; the first is the cover.",
+    )
+
+
+class ListingUpdateMultipartIn(ListingUpdateIn):
+    photos = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        max_length=MAX_PHOTOS_PER_LISTING,
+        help_text="New photos, appended after the kept ones.",
+    )
 
 
 class ListingPageOut(serializers.Serializer):

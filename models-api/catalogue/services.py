@@ -7,6 +7,7 @@ the change and its event commit together or not at all.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -16,6 +17,7 @@ from catalogue.models import Category, Listing, ListingCondition, Recommendation
 from catalogue.serializers import listing_representation
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mpcommon import events, listing_rules
+from mpcommon.imaging import Reencoded
 from outbox.services import record_listing_event
 
 logger = logging.getLogger(__name__)
@@ -38,11 +40,15 @@ def create_listing(
     price: Decimal,
     category: str,
     condition: str = ListingCondition.GOOD,
+    images: Sequence[Reencoded] = (),
 ) -> Listing:
     """Create an active listing sold by ``seller`` and record ``listing.created``.
 
     ``category`` is a slug; an unknown one raises ValidationFailed (nothing written).
+    ``images`` (already re-encoded, photos.uploads) become its photos in that order.
     """
+    from photos.services import add_photos
+
     category_obj = _category_by_slug(category)
     now = timezone.now()
     with transaction.atomic():
@@ -56,6 +62,7 @@ def create_listing(
             created_at=now,
             updated_at=now,
         )
+        add_photos(listing, list(images), first_position=0)
         record_listing_event(
             event_type=events.LISTING_CREATED,
             listing_id=listing.id,
@@ -66,14 +73,35 @@ def create_listing(
     return listing
 
 
-def _locked_listing_of(listing_id: int, actor) -> Listing:
-    """The listing, row-locked for this transaction; 404 if unknown, 403 if not the seller's."""
-    listing = (
+def locked_listing(listing_id: int) -> Listing | None:
+    """The listing, row-locked for this transaction (every change of a listing and of its
+    photos takes this lock first), or None."""
+    return (
         Listing.objects.select_related("seller", "category")
         .select_for_update(of=("self",))
         .filter(pk=listing_id)
         .first()
     )
+
+
+def record_listing_change(listing: Listing, fields: Sequence[str] = ()) -> None:
+    """Save ``fields`` of the locked ``listing`` with a new version and record
+    ``listing.updated`` with the document as it is now (photos included)."""
+    listing.version += 1
+    listing.updated_at = timezone.now()
+    listing.save(update_fields=[*fields, "version", "updated_at"])
+    getattr(listing, "_prefetched_objects_cache", {}).pop("photos", None)
+    record_listing_event(
+        event_type=events.LISTING_UPDATED,
+        listing_id=listing.id,
+        version=listing.version,
+        document=listing_representation(listing),
+    )
+
+
+def _locked_listing_of(listing_id: int, actor) -> Listing:
+    """The listing, row-locked for this transaction; 404 if unknown, 403 if not the seller's."""
+    listing = locked_listing(listing_id)
     if listing is None:
         raise NotFound("Listing not found.")
     if listing.seller_id != actor.id:
@@ -97,12 +125,27 @@ def _decline_open_orders(listing_id: int) -> None:
     decline_open_orders(listing_id=listing_id)
 
 
-def update_listing(*, listing_id: int, actor, changes: dict) -> Listing:
-    """Apply ``changes`` (any of WRITABLE_FIELDS) as the seller; bump the version.
+def update_listing(
+    *,
+    listing_id: int,
+    actor,
+    changes: dict,
+    photo_order: list[int] | None = None,
+    images: Sequence[Reencoded] = (),
+    remove_photo_id: int | None = None,
+) -> Listing:
+    """Apply ``changes`` (any of WRITABLE_FIELDS) and gallery changes as the seller; bump
+    the version.
 
-    Raises NotFound, PermissionDenied (not the seller) or ValidationFailed (unknown
-    category). Records ``listing.updated`` with the new document.
+    ``photo_order``: the ids of the photos to keep, in their new order (None: keep all);
+    ``images`` (re-encoded) are appended; ``remove_photo_id`` is removed (NotFound if it
+    is not one of its photos). Raises NotFound, PermissionDenied (not the
+    seller), Conflict (a status change of a reserved listing) or ValidationFailed
+    (unknown category, photo ids not of this listing, too many photos); nothing is
+    written then. Records ``listing.updated`` with the new document.
     """
+    from photos.services import change_gallery
+
     unknown = set(changes) - set(WRITABLE_FIELDS)
     if unknown:
         raise ValidationFailed({name: ["Unknown field."] for name in sorted(unknown)})
@@ -115,32 +158,38 @@ def update_listing(*, listing_id: int, actor, changes: dict) -> Listing:
                 listing.category = _category_by_slug(value)
             else:
                 setattr(listing, field, value)
-        listing.version += 1
-        listing.updated_at = timezone.now()
-        listing.save(update_fields=[*changes, "version", "updated_at"])
+        change_gallery(
+            listing, photo_order=photo_order, images=images, remove_photo_id=remove_photo_id
+        )
         if changes.get("status") in ("sold", "withdrawn"):
             _decline_open_orders(listing.id)
-        record_listing_event(
-            event_type=events.LISTING_UPDATED,
-            listing_id=listing.id,
-            version=listing.version,
-            document=listing_representation(listing),
-        )
+        record_listing_change(listing, list(changes))
     logger.info(
         "listing updated",
-        extra={"listing_id": listing.id, "version": listing.version, "fields": sorted(changes)},
+        extra={
+            "listing_id": listing.id,
+            "version": listing.version,
+            "fields": sorted(changes),
+            "photos_added": len(images),
+        },
     )
     return listing
 
 
 def delete_listing(*, listing_id: int, actor) -> None:
-    """Delete the listing as its seller and record ``listing.deleted`` (version + 1)."""
+    """Delete the listing as its seller and record ``listing.deleted`` (version + 1);
+    its photos go, and the media objects no other photo uses."""
+    from photos import storage
+    from photos.services import media_keys_of_listing
+
     with transaction.atomic():
         listing = _locked_listing_of(listing_id, actor)
         _refuse_if_reserved(listing)
         _decline_open_orders(listing_id)
         version = listing.version + 1
-        listing.delete()
+        media = media_keys_of_listing(listing_id)
+        listing.delete()  # its photos with it (CASCADE)
+        storage.purge_unused(media)
         record_listing_event(
             event_type=events.LISTING_DELETED, listing_id=listing_id, version=version, document=None
         )

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "catalogue",
     "outbox",
     "trade",
+    "photos",
 ]
 
 MIDDLEWARE = [
@@ -115,6 +116,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ListingStatusEnum": "catalogue.models.ListingStatus",
         "ListingConditionEnum": "catalogue.models.ListingCondition",
+        "SellerSettableStatusEnum": "catalogue.serializers.SELLER_STATUS_CHOICES",
         "OrderStatusEnum": "mpcommon.trade_rules.ORDER_STATES",
         "OrderActionEnum": "mpcommon.trade_rules.ORDER_ACTIONS",
     },

@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("accounts.urls")),
     path("", include("catalogue.urls")),
     path("", include("trade.urls")),
+    path("", include("photos.urls")),
     path("schema", SpectacularJSONAPIView.as_view(), name="schema"),
 ]
 

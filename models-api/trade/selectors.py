@@ -1,8 +1,10 @@
 """Reads of orders and threads, a fixed number of queries per page.
 
-Orders: COUNT, the joined page (listing, buyer, seller), their history (one prefetch).
+Orders: COUNT, the joined page (listing, buyer, seller), the listings' photos (the
+cover) and the history (one prefetch each).
 Threads: COUNT, the joined page with each thread's unread count for the reader
-(a subquery annotation), the last messages (one query).
+(a subquery annotation), the listings' photos (one prefetch), the last messages (one
+query).
 """
 
 from __future__ import annotations
@@ -54,9 +56,10 @@ class Page:
 
 def _orders() -> QuerySet[Order]:
     return Order.objects.select_related("listing", "buyer", "seller").prefetch_related(
+        "listing__photos",  # the cover
         Prefetch(
             "history", queryset=OrderEvent.objects.select_related("actor").order_by("at", "id")
-        )
+        ),
     )
 
 
@@ -126,6 +129,7 @@ def _threads_for(user) -> QuerySet[Thread]:
     return (
         Thread.objects.filter(_participant(user))
         .select_related("listing", "buyer", "seller")
+        .prefetch_related("listing__photos")  # the cover
         .annotate(
             my_read=my_read,
             unread=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)),

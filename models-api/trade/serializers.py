@@ -10,6 +10,7 @@ from core.formatting import iso_utc
 from mpcommon import trade_rules
 from mpcommon.api_fields import IdField, StrictCharField
 from mpcommon.listing_rules import price_string
+from photos.serializers import PhotoOut, cover_of
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -37,7 +38,7 @@ def order_representation(order, user) -> dict:
             "title": order.listing_title,
             "price": price_string(order.listing_price),
             "status": listing.status if listing is not None else None,
-            "cover": None,
+            "cover": cover_of(listing),
         },
         "buyer": user_brief(order.buyer),
         "seller": user_brief(order.seller),
@@ -71,7 +72,7 @@ def thread_representation(thread) -> dict:
             "id": thread.listing_id,
             "title": thread.listing_title,
             "status": listing.status if listing is not None else None,
-            "cover": None,
+            "cover": cover_of(listing),
         },
         "buyer": user_brief(thread.buyer),
         "seller": user_brief(thread.seller),
@@ -146,7 +147,7 @@ class OrderListingOut(serializers.Serializer):
     title = serializers.CharField(help_text="Snapshot taken when the order was placed.")
     price = serializers.CharField(help_text='Snapshot, two decimals, e.g. "12.50".')
     status = serializers.ChoiceField(choices=ListingStatus.choices, allow_null=True)
-    cover = serializers.DictField(allow_null=True, help_text="The listing's first photo.")
+    cover = PhotoOut(allow_null=True, help_text="The listing's first photo.")
 
 
 class OrderHistoryOut(serializers.Serializer):
@@ -191,7 +192,7 @@ class ThreadListingOut(serializers.Serializer):
     id = serializers.IntegerField(allow_null=True)
     title = serializers.CharField()
     status = serializers.ChoiceField(choices=ListingStatus.choices, allow_null=True)
-    cover = serializers.DictField(allow_null=True)
+    cover = PhotoOut(allow_null=True, help_text="The listing's first photo.")
 
 
 class ThreadOut(serializers.Serializer):

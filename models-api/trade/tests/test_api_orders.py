@@ -192,8 +192,8 @@ class OrderReadApiTest:
         for _ in range(orders):
             order = make_order(make_listing(), buyer)
             baker.make(OrderEvent, order=order, status="requested", actor=buyer)
-        # authenticator, COUNT, the joined page, the history with its actors
-        with django_assert_num_queries(4):
+        # authenticator, COUNT, the joined page, the covers, the history with its actors
+        with django_assert_num_queries(5):
             body = api_client.get("/api/v1/orders", **buyer_auth).json()
         assert len(body["results"]) == orders
 

@@ -256,8 +256,8 @@ class ThreadListApiTest:
         for _ in range(threads):
             thread = make_thread(make_listing(), buyer)
             baker.make(Message, thread=thread, sender=buyer, body="hi", _quantity=2)
-        # authenticator, COUNT, the page with unread counts, the last messages
-        with django_assert_num_queries(4):
+        # authenticator, COUNT, the page with unread counts, the covers, the last messages
+        with django_assert_num_queries(5):
             body = api_client.get("/api/v1/threads", **seller_auth).json()
         assert len(body["results"]) == threads
         assert all(t["unread"] == 2 for t in body["results"])
