@@ -9,6 +9,9 @@ import re
 import threading
 import time
 import uuid
+from dataclasses import dataclass
+from email import policy as email_policy
+from email.parser import BytesParser
 
 import pytest
 import responses
@@ -146,6 +149,34 @@ def signed_in(api, models):
 def listings_url() -> re.Pattern:
     """GET /listings with any query string."""
     return re.compile(re.escape(MODELS + "/listings") + r"(\?.*)?$")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a multipart/form-data body: a field (no filename) or a file."""
+
+    name: str
+    filename: str | None
+    content_type: str | None
+    content: bytes
+
+
+def multipart_parts(request) -> list[Part]:
+    """The parts of a multipart/form-data request as sent (a ``responses`` call's
+    ``request``), in order."""
+    content_type = request.headers["Content-Type"]
+    assert content_type.startswith("multipart/form-data"), content_type
+    head = f"Content-Type: {content_type}\r\n\r\n".encode()
+    message = BytesParser(policy=email_policy.HTTP).parsebytes(head + request.body)
+    return [
+        Part(
+            name=part.get_param("name", header="content-disposition"),
+            filename=part.get_filename(),
+            content_type=part["Content-Type"],
+            content=part.get_payload(decode=True),
+        )
+        for part in message.iter_parts()
+    ]
 
 
 def calls_to(stub: responses.RequestsMock, method: str, path: str) -> list:

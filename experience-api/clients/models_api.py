@@ -6,6 +6,8 @@
   PUT, DELETE and the read-only ``POST /authenticators/resolve`` (and ``revoke``,
   which is idempotent by contract). Other POSTs are sent exactly once: a timeout there
   may mean the write happened.
+- Photo uploads (multipart, docs/selling-and-buying.md) are never retried and wait
+  ``MODELS_API_UPLOAD_READ_TIMEOUT`` for models-api to decode and re-encode them.
 - Every call carries ``X-Service-Token`` and the request ID.
 - Failures become typed exceptions (mapped to HTTP in ``config/errors.py``).
 - :func:`run_concurrently` runs the independent calls of one page in parallel.
@@ -17,7 +19,7 @@ import contextvars
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -125,11 +127,15 @@ class ModelsApiClient:
         retries: int,
         backoff: float,
         pool_size: int,
+        upload_read_timeout: float = 60.0,
     ):
         self.base_url = base_url.rstrip("/") + "/api/v1"
         self.root_url = base_url.rstrip("/")
         self.service_token = service_token
         self.timeout = (connect_timeout, read_timeout)
+        # models-api decodes and re-encodes every uploaded photo before it answers (up to
+        # 8 of 40 MP each): seconds, not the milliseconds of every other call.
+        self.upload_timeout = (connect_timeout, upload_read_timeout)
         self._retrying = _session(
             _retry_policy(retries, backoff, IDEMPOTENT_METHODS | {"POST"}), pool_size
         )
@@ -144,6 +150,8 @@ class ModelsApiClient:
         *,
         params: dict | None = None,
         json: Any = None,
+        data: list[tuple[str, str]] | None = None,
+        files: list[tuple[str, tuple[str, Any, str]]] | None = None,
         authenticator: str | None = None,
         retry_safe: bool | None = None,
         auth_errors: bool = False,
@@ -155,25 +163,57 @@ class ModelsApiClient:
         ``with_status``: return ``(body, status)`` instead, for calls whose success
         status means something (201 created vs 200 the existing one).
 
+        ``data`` and ``files`` send a multipart/form-data body instead of ``json``.
         ``retry_safe`` overrides the method-based retry choice (for read-only POSTs).
         ``auth_errors`` says a 401 is about the user (credentials or authenticator);
         otherwise a 401 can only mean our service token is wrong, which is our outage.
         """
+        response = self._send(
+            method,
+            path,
+            params=params,
+            json=json,
+            data=data,
+            files=files,
+            authenticator=authenticator,
+            retry_safe=retry_safe,
+            timeout=timeout,
+        )
+        body = self._decode(method, path, response, auth_errors=auth_errors)
+        return (body, response.status_code) if with_status else body
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict | None = None,
+        json: Any = None,
+        data: list[tuple[str, str]] | None = None,
+        files: list[tuple[str, tuple[str, Any, str]]] | None = None,
+        authenticator: str | None = None,
+        retry_safe: bool | None = None,
+        timeout: tuple[float, float] | None = None,
+        accept: str = "application/json",
+    ) -> requests.Response:
+        """Send one call and return the response, whatever its status."""
         if retry_safe is None:
             retry_safe = method in IDEMPOTENT_METHODS
         session = self._retrying if retry_safe else self._once
-        headers = {"X-Service-Token": self.service_token, "Accept": "application/json"}
+        headers = {"X-Service-Token": self.service_token, "Accept": accept}
         headers.update(outgoing_headers())
         if authenticator:
             headers["X-Authenticator"] = authenticator
         url = self.base_url + path
         started = time.perf_counter()
         try:
-            response = session.request(
+            return session.request(
                 method,
                 url,
                 params=params,
                 json=json,
+                data=data,
+                files=files,
                 headers=headers,
                 timeout=timeout or self.timeout,
             )
@@ -188,8 +228,6 @@ class ModelsApiClient:
                 },
             )
             raise ModelsApiUnavailable() from exc
-        body = self._decode(method, path, response, auth_errors=auth_errors)
-        return (body, response.status_code) if with_status else body
 
     def _decode(
         self, method: str, path: str, response: requests.Response, *, auth_errors: bool
@@ -278,9 +316,15 @@ class ModelsApiClient:
     def get_listing(self, listing_id: int) -> dict:
         return self._request("GET", f"/listings/{int(listing_id)}")
 
-    def create_listing(self, *, authenticator: str, data: dict) -> dict:
+    def create_listing(self, *, authenticator: str, data: dict, photos: Sequence = ()) -> dict:
+        """Create a listing; with ``photos`` (uploaded files) in the same multipart call,
+        so the listing and its photos are stored together or not at all."""
         return self._request(
-            "POST", "/listings", json=data, authenticator=authenticator, auth_errors=True
+            "POST",
+            "/listings",
+            authenticator=authenticator,
+            auth_errors=True,
+            **self._body(data, photos),
         )
 
     def get_recommendations(self, listing_id: int) -> list[int]:
@@ -378,19 +422,76 @@ class ModelsApiClient:
     # ---- listings management (issue 12)
     # The seller's writes; a PATCH goes once (not idempotent by method), DELETE may be
     # retried (a second DELETE of a deleted listing is a 404 we map to "gone").
-    def update_listing(self, *, authenticator: str, listing_id: int, changes: dict) -> dict:
+    def update_listing(
+        self, *, authenticator: str, listing_id: int, changes: dict, photos: Sequence = ()
+    ) -> dict:
+        """PATCH fields, ``status`` and ``photo_order``; ``photos`` are new files appended
+        after the kept ones (multipart, ``photo_order`` then a repeated field)."""
         return self._request(
             "PATCH",
             f"/listings/{int(listing_id)}",
             authenticator=authenticator,
             auth_errors=True,
-            json=changes,
+            **self._body(changes, photos),
         )
 
     def delete_listing(self, *, authenticator: str, listing_id: int) -> None:
         self._request(
             "DELETE", f"/listings/{int(listing_id)}", authenticator=authenticator, auth_errors=True
         )
+
+    # ---- photos (issue 12)
+    # Uploads go once, whatever the method (a POST is never retried; the PATCH is not
+    # idempotent either): the files may have been stored before a timeout. A photo's
+    # DELETE is retried like any DELETE; a repeat that finds it gone answers 404.
+    def add_listing_photos(self, *, authenticator: str, listing_id: int, photos: Sequence) -> dict:
+        """Append ``photos`` (uploaded files) to a listing; returns the listing (201)."""
+        return self._request(
+            "POST",
+            f"/listings/{int(listing_id)}/photos",
+            authenticator=authenticator,
+            auth_errors=True,
+            **self._body({}, photos),
+        )
+
+    def delete_listing_photo(self, *, authenticator: str, listing_id: int, photo_id: int) -> dict:
+        """Remove one photo of a listing (404 if it is not that listing's); returns the listing."""
+        return self._request(
+            "DELETE",
+            f"/listings/{int(listing_id)}/photos/{int(photo_id)}",
+            authenticator=authenticator,
+            auth_errors=True,
+        )
+
+    def get_media(self, key: str) -> tuple[bytes, str]:
+        """The bytes and content type of a stored object (a photo or a thumbnail).
+
+        ``key`` must already match ``photo_rules.MEDIA_KEY_RE`` (it becomes part of the
+        path). Raises NotFound for an unknown key.
+        """
+        path = f"/media/{key}"
+        response = self._send("GET", path, accept="*/*")
+        if response.status_code != 200:
+            self._decode("GET", path, response, auth_errors=False)  # raises the typed error
+            logger.error(
+                "models-api media answered an unexpected status",
+                extra={"path": path, "status": response.status_code},
+            )
+            raise ModelsApiUnavailable(status=response.status_code)
+        content_type = response.headers.get("Content-Type", "")
+        return response.content, content_type
+
+    def _body(self, fields: dict, photos: Sequence) -> dict[str, Any]:
+        """The request body keywords of a write: JSON without files, else multipart
+        with the same field names (a list becomes a repeated field) and one ``photos``
+        part per file, in order, with the longer upload timeout."""
+        if not photos:
+            return {"json": fields}
+        data: list[tuple[str, str]] = []
+        for name, value in fields.items():
+            values = value if isinstance(value, list | tuple) else [value]
+            data.extend((name, str(item)) for item in values)
+        return {"data": data, "files": photo_parts(photos), "timeout": self.upload_timeout}
 
     # --- health ---------------------------------------------------------------------
     def check_health(self, timeout: float = 1.0) -> None:
@@ -401,6 +502,22 @@ class ModelsApiClient:
             raise ModelsApiUnavailable(f"{type(exc).__name__}") from exc
         if response.status_code != 200:
             raise ModelsApiUnavailable(f"healthz answered {response.status_code}")
+
+
+def photo_parts(photos: Sequence) -> list[tuple[str, tuple[str, Any, str]]]:
+    """Uploaded files (anything with ``name``, ``read`` and ``content_type``, such as
+    Django's ``UploadedFile``) as ``requests`` multipart parts named ``photos``.
+
+    The declared name and type are passed on as they came: models-api sniffs the format
+    from the bytes and ignores both.
+    """
+    parts = []
+    for photo in photos:
+        if hasattr(photo, "seek"):
+            photo.seek(0)
+        content_type = getattr(photo, "content_type", None) or "application/octet-stream"
+        parts.append(("photos", (photo.name or "photo", photo, content_type)))
+    return parts
 
 
 _client: ModelsApiClient | None = None
@@ -421,6 +538,7 @@ def get_client() -> ModelsApiClient:
                     retries=settings.MODELS_API_RETRIES,
                     backoff=settings.MODELS_API_BACKOFF,
                     pool_size=settings.MODELS_API_POOL_SIZE,
+                    upload_read_timeout=settings.MODELS_API_UPLOAD_READ_TIMEOUT,
                 )
     return _client
 

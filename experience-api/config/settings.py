@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 
+from mpcommon import photo_rules
 from mpcommon.events import TOPIC_LISTINGS, TOPIC_PAGE_VIEWS
 from mpcommon.logging import logging_config
 from mpcommon.search_index import LISTINGS_ALIAS
@@ -95,6 +96,9 @@ MODELS_API_URL = env("MODELS_API_URL", default="http://127.0.0.1:8300").rstrip("
 SERVICE_TOKEN = env("SERVICE_TOKEN")
 MODELS_API_CONNECT_TIMEOUT = env.float("MODELS_API_CONNECT_TIMEOUT", default=0.5)
 MODELS_API_READ_TIMEOUT = env.float("MODELS_API_READ_TIMEOUT", default=3.0)
+# Calls carrying photo uploads: models-api decodes and re-encodes up to 8 photos before
+# answering. Below HAProxy's 120 s upload timeout (UPLOAD_TIMEOUT), so we answer first.
+MODELS_API_UPLOAD_READ_TIMEOUT = env.float("MODELS_API_UPLOAD_READ_TIMEOUT", default=60.0)
 MODELS_API_RETRIES = env.int("MODELS_API_RETRIES", default=2)
 MODELS_API_BACKOFF = env.float("MODELS_API_BACKOFF", default=0.1)
 MODELS_API_POOL_SIZE = env.int("MODELS_API_POOL_SIZE", default=20)
@@ -135,6 +139,17 @@ CACHE_INVALIDATOR_GROUP = env("CACHE_INVALIDATOR_GROUP", default="experience-api
 # or from mpcommon.api_parsers on the bytes actually read.
 MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=256 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
+# Photo uploads (multipart/form-data, only on the endpoints that take photos:
+# listings/uploads.py) may be as large as every photo at its limit plus the form
+# fields; the rules' number, not a knob. Django counts only the text fields of a
+# multipart body against DATA_UPLOAD_MAX_MEMORY_SIZE above (a listing's fields are far
+# below it) and hands files to its upload handlers: up to FILE_UPLOAD_MAX_MEMORY_SIZE
+# (a whole body of at most 2.5 MB) in memory, larger ones spooled to temporary files,
+# deleted when the request ends. A file part past MAX_PHOTOS_PER_LISTING ends the
+# parse at once (400 on photos).
+MAX_UPLOAD_BODY_BYTES = photo_rules.MAX_UPLOAD_BODY_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, said here on purpose
+DATA_UPLOAD_MAX_NUMBER_FILES = photo_rules.MAX_PHOTOS_PER_LISTING
 
 # --- DRF / OpenAPI --------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -4,6 +4,7 @@ import threading
 import pytest
 import requests
 import responses
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from clients import models_api
 from clients.models_api import (
@@ -14,8 +15,9 @@ from clients.models_api import (
     PermissionDenied,
     ValidationFailed,
 )
-from conftest import GATE_SECONDS, MODELS, a_listing
+from conftest import GATE_SECONDS, MODELS, Part, a_listing, multipart_parts
 from mpcommon.request_id import reset_request_id, set_request_id
+from testsupport.images import png
 
 
 def make_client(base_url="http://models.test", *, read_timeout=1.0, retries=2):
@@ -217,6 +219,140 @@ class ModelsApiClientErrorMappingTest:
     def test_revoke_204_returns_none(self, models):
         models.add(responses.POST, MODELS + "/authenticators/revoke", status=204)
         assert make_client().revoke_authenticator("tok") is None
+
+
+def a_file(name="a.png", content=None, content_type="image/png") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content if content is not None else png(), content_type)
+
+
+class ModelsApiClientPhotosTest:
+    def test_create_with_photos_is_one_multipart_call_with_the_same_field_names(self, models):
+        models.add(responses.POST, MODELS + "/listings", json=a_listing(id=9), status=201)
+        first, second = png(rgb=(1, 2, 3)), png(rgb=(4, 5, 6))
+        make_client().create_listing(
+            authenticator="tok",
+            data={"title": "Lamp", "price": "12.50"},
+            photos=[a_file("one.png", first), a_file("two.jpg", second, "image/jpeg")],
+        )
+        (call,) = models.calls
+        assert call.request.headers["X-Authenticator"] == "tok"
+        assert multipart_parts(call.request) == [
+            Part("title", None, None, b"Lamp"),
+            Part("price", None, None, b"12.50"),
+            Part("photos", "one.png", "image/png", first),
+            Part("photos", "two.jpg", "image/jpeg", second),
+        ]
+
+    def test_create_without_photos_stays_json(self, models):
+        models.add(responses.POST, MODELS + "/listings", json=a_listing(id=9), status=201)
+        make_client().create_listing(authenticator="tok", data={"title": "Lamp"}, photos=[])
+        assert models.calls[0].request.body == b'{"title": "Lamp"}'
+
+    def test_update_with_photos_repeats_photo_order(self, models):
+        models.add(responses.PATCH, MODELS + "/listings/5", json=a_listing(id=5))
+        make_client().update_listing(
+            authenticator="tok",
+            listing_id=5,
+            changes={"photo_order": [3, 1], "status": "active"},
+            photos=[a_file()],
+        )
+        parts = multipart_parts(models.calls[0].request)
+        assert [(p.name, p.content) for p in parts[:3]] == [
+            ("photo_order", b"3"),
+            ("photo_order", b"1"),
+            ("status", b"active"),
+        ]
+        assert [p.name for p in parts[3:]] == ["photos"]
+
+    def test_update_without_photos_sends_photo_order_as_a_json_list(self, models):
+        models.add(responses.PATCH, MODELS + "/listings/5", json=a_listing(id=5))
+        make_client().update_listing(authenticator="tok", listing_id=5, changes={"photo_order": []})
+        assert models.calls[0].request.body == b'{"photo_order": []}'
+
+    def test_uploads_wait_the_upload_timeout(self, models):
+        models.add(responses.POST, MODELS + "/listings/5/photos", json=a_listing(id=5), status=201)
+        client = ModelsApiClient(
+            base_url="http://models.test",
+            service_token="svc-secret",
+            connect_timeout=0.5,
+            read_timeout=1.0,
+            retries=2,
+            backoff=0,
+            pool_size=4,
+            upload_read_timeout=42.0,
+        )
+        client.add_listing_photos(authenticator="tok", listing_id=5, photos=[a_file()])
+        assert models.calls[0].request.req_kwargs["timeout"] == (0.5, 42.0)
+
+    @pytest.mark.parametrize(
+        ("method", "path", "send"),
+        [
+            (
+                responses.POST,
+                "/listings",
+                lambda c: c.create_listing(authenticator="t", data={}, photos=[a_file()]),
+            ),
+            (
+                responses.PATCH,
+                "/listings/5",
+                lambda c: c.update_listing(
+                    authenticator="t", listing_id=5, changes={}, photos=[a_file()]
+                ),
+            ),
+            (
+                responses.POST,
+                "/listings/5/photos",
+                lambda c: c.add_listing_photos(authenticator="t", listing_id=5, photos=[a_file()]),
+            ),
+        ],
+    )
+    def test_upload_503_is_not_retried(self, models, method, path, send):
+        models.add(method, MODELS + path, status=503)
+        with pytest.raises(ModelsApiUnavailable):
+            send(make_client(retries=2))
+        assert len(models.calls) == 1
+
+    def test_hung_upstream_upload_is_sent_once(self, silent_server):
+        client = make_client(silent_server.url, read_timeout=0.15, retries=2)
+        client.upload_timeout = (0.5, 0.15)
+        with pytest.raises(ModelsApiUnavailable):
+            client.add_listing_photos(authenticator="tok", listing_id=5, photos=[a_file()])
+        assert silent_server.connections_so_far() == 1
+
+    def test_delete_photo_returns_the_listing(self, models):
+        models.add(responses.DELETE, MODELS + "/listings/5/photos/8", json=a_listing(id=5))
+        listing = make_client().delete_listing_photo(authenticator="tok", listing_id=5, photo_id=8)
+        assert listing["id"] == 5
+        assert models.calls[0].request.headers["X-Authenticator"] == "tok"
+
+
+KEY = "ab" * 32 + ".png"
+
+
+class ModelsApiClientMediaTest:
+    def test_media_returns_the_bytes_and_content_type(self, models):
+        image = png()
+        models.add(responses.GET, f"{MODELS}/media/{KEY}", body=image, content_type="image/png")
+        assert make_client().get_media(KEY) == (image, "image/png")
+        headers = models.calls[0].request.headers
+        assert headers["X-Service-Token"] == "svc-secret"
+        assert "X-Authenticator" not in headers
+
+    def test_unknown_media_is_not_found(self, models):
+        models.add(responses.GET, f"{MODELS}/media/{KEY}", json={"error": "not_found"}, status=404)
+        with pytest.raises(NotFound):
+            make_client().get_media(KEY)
+
+    def test_media_503_is_retried(self, models):
+        models.add(responses.GET, f"{MODELS}/media/{KEY}", status=503)
+        models.add(responses.GET, f"{MODELS}/media/{KEY}", body=b"x", content_type="image/png")
+        assert make_client(retries=2).get_media(KEY) == (b"x", "image/png")
+
+    @pytest.mark.parametrize("status", [204, 401, 500])
+    def test_other_answers_are_unavailable(self, models, status):
+        models.add(responses.GET, f"{MODELS}/media/{KEY}", status=status)
+        with pytest.raises(ModelsApiUnavailable):
+            make_client(retries=0).get_media(KEY)
 
 
 class RunConcurrentlyTest:
