@@ -62,11 +62,11 @@ class Reencoded:
         return photo_rules.FORMATS[self.format][1]
 
 
-def sniff(data: bytes) -> tuple[str, int, int]:
+def sniff(data: bytes, *, min_side: int = photo_rules.MIN_PHOTO_SIDE) -> tuple[str, int, int]:
     """The format and declared size of an image from its header, without decoding it.
 
     Raises :class:`ImageRejected` for anything that is not a JPEG, PNG or WebP, and for
-    a declared size over ``MAX_PHOTO_PIXELS`` or under ``MIN_PHOTO_SIDE``.
+    a declared size over ``MAX_PHOTO_PIXELS`` or with a side under ``min_side``.
     """
     try:
         with warnings.catch_warnings():
@@ -77,17 +77,13 @@ def sniff(data: bytes) -> tuple[str, int, int]:
         raise ImageRejected(photo_rules.MESSAGE_TOO_MANY_PIXELS) from exc
     except _DECODE_ERRORS as exc:  # UnidentifiedImageError is an OSError
         raise ImageRejected(photo_rules.MESSAGE_NOT_AN_IMAGE) from exc
-    _check_size(width, height)
+    if width * height > photo_rules.MAX_PHOTO_PIXELS:
+        raise ImageRejected(photo_rules.MESSAGE_TOO_MANY_PIXELS)
+    if min(width, height) < min_side:
+        raise ImageRejected(photo_rules.MESSAGE_TOO_SMALL)
     if fmt not in photo_rules.FORMATS:
         raise ImageRejected(photo_rules.MESSAGE_NOT_AN_IMAGE)
     return fmt, width, height
-
-
-def _check_size(width: int, height: int) -> None:
-    if width * height > photo_rules.MAX_PHOTO_PIXELS:
-        raise ImageRejected(photo_rules.MESSAGE_TOO_MANY_PIXELS)
-    if min(width, height) < photo_rules.MIN_PHOTO_SIDE:
-        raise ImageRejected(photo_rules.MESSAGE_TOO_SMALL)
 
 
 def reencode_upload(data: bytes) -> Reencoded:
@@ -160,7 +156,8 @@ def check_thumbnail(data: bytes) -> tuple[int, int]:
     once they are shown to be a WebP that decodes and fits the largest thumbnail box;
     :class:`ImageRejected` otherwise.
     """
-    fmt, width, height = sniff(data)
+    # A long thin original makes a thumbnail thinner than MIN_PHOTO_SIDE: that is fine.
+    fmt, width, height = sniff(data, min_side=1)
     largest = max(photo_rules.THUMBNAIL_SIZES.values())
     if fmt != photo_rules.THUMBNAIL_FORMAT or max(width, height) > largest:
         raise ImageRejected(f"A thumbnail must be a WebP of at most {largest} px a side.")

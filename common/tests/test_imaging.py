@@ -149,6 +149,9 @@ class CheckThumbnailTest:
         with pytest.raises(ImageRejected, match="WebP"):
             check_thumbnail(encoded(Image.new("RGB", (side, 10 + 16)), "WEBP"))
 
+    def test_a_thin_thumbnail_of_a_long_original_passes(self):
+        assert check_thumbnail(encoded(Image.new("RGB", (480, 4)), "WEBP")) == (480, 4)
+
     def test_truncated_webp_is_refused(self):
         data = encoded(Image.effect_noise((400, 400), 60).convert("RGB"), "WEBP")
         with pytest.raises(ImageRejected):
