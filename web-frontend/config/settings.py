@@ -140,6 +140,7 @@ SITE_NAME = env("SITE_NAME", default="Marketplace")
 CURRENCY_SYMBOL = os.environ.get("CURRENCY_SYMBOL", "$")
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
-# Photo uploads on the listing forms: off until the experience API and models-api store
-# photos (docs/selling-and-buying.md); while off, the forms have no file input at all.
-PHOTO_UPLOADS_ENABLED = env.bool("PHOTO_UPLOADS_ENABLED", default=False)
+# Photo uploads on the listing forms (docs/selling-and-buying.md). An operator can turn
+# them off (PHOTO_UPLOADS_ENABLED=false): the forms then have no file input at all, and
+# listings keep the photos they have.
+PHOTO_UPLOADS_ENABLED = env.bool("PHOTO_UPLOADS_ENABLED", default=True)

@@ -20,5 +20,5 @@ WEB_INSTANCE = "web-test"
 # Serve static files straight from the finders (no STATIC_ROOT, no collectstatic).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
-# The photo forms are tested as they will run once photos are stored (the contract).
+# The photo forms are on, as in production (one test turns them off).
 PHOTO_UPLOADS_ENABLED = True
