@@ -173,6 +173,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["config.schema.canonical_paths"],
+    # One named enum per choice set of the shared rules (several fields are "status").
+    "ENUM_NAME_OVERRIDES": {
+        "ListingStatusEnum": "mpcommon.listing_rules.STATUS_VALUES",
+        "SellerSettableStatusEnum": "mpcommon.listing_rules.SELLER_SETTABLE_STATUSES",
+        "OrderStateEnum": "mpcommon.trade_rules.ORDER_STATE_VALUES",
+        "OrderActionEnum": "mpcommon.trade_rules.ORDER_ACTIONS",
+    },
 }
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

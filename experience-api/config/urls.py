@@ -15,6 +15,8 @@ from listings.api import (
     HomeView,
     ListingCreateView,
     ListingDetailView,
+    ListingPhotosView,
+    ListingPhotoView,
     UserProfileView,
 )
 from listings.page_views import edge_page_views
@@ -48,6 +50,16 @@ urlpatterns = [
     api("home", HomeView.as_view(), "home"),
     api("listings", ListingCreateView.as_view(), "listing-create"),
     api(f"listings/{ID.format(name='listing_id')}", ListingDetailView.as_view(), "listing-detail"),
+    api(
+        f"listings/{ID.format(name='listing_id')}/photos",
+        ListingPhotosView.as_view(),
+        "listing-photos",
+    ),
+    api(
+        f"listings/{ID.format(name='listing_id')}/photos/{ID.format(name='photo_id')}",
+        ListingPhotoView.as_view(),
+        "listing-photo",
+    ),
     api("search", SearchView.as_view(), "search"),
     api("dashboard", DashboardView.as_view(), "dashboard"),
     api("orders", OrderCollectionView.as_view(), "orders"),

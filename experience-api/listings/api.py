@@ -1,4 +1,5 @@
-"""Listing pages: home, listing detail, create listing, public profile, categories."""
+"""Listing pages: home, listing detail, create/change listing and its photos, public
+profile, categories."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
@@ -14,12 +15,17 @@ from listings.serializers import (
     DashboardInput,
     HomeOutput,
     ListingCreateInput,
+    ListingCreateMultipartInput,
     ListingDetailOutput,
     ListingOutput,
     ListingUpdateInput,
+    ListingUpdateMultipartInput,
     PageInput,
+    PhotosUploadInput,
     UserProfileOutput,
 )
+from listings.uploads import PHOTO_PARSERS, PhotoUploadParser
+from mpcommon import photo_rules
 
 
 class HomeView(APIView):
@@ -30,21 +36,43 @@ class HomeView(APIView):
         return Response(selectors.home_page())
 
 
+UPLOAD_NOTE = (
+    f"Photos: at most {photo_rules.MAX_PHOTOS_PER_LISTING} per listing, "
+    f"{photo_rules.MAX_PHOTO_BYTES // (1024 * 1024)} MB each (400 on photos); a multipart "
+    f"body over {photo_rules.MAX_UPLOAD_BODY_BYTES} bytes is 413 payload_too_large. "
+    "models-api decodes every file: one that is not a JPEG, PNG or WebP image is a 400 "
+    "on photos and nothing is stored."
+)
+
+
 class ListingCreateView(APIView):
     permission_classes = [BearerRequired]
+    parser_classes = PHOTO_PARSERS
 
     @extend_schema(
-        request=ListingCreateInput,
-        responses={201: ListingOutput, 400: ErrorOutput, 401: ErrorOutput, 503: ErrorOutput},
+        request={
+            "application/json": ListingCreateInput,
+            "multipart/form-data": ListingCreateMultipartInput,
+        },
+        responses={
+            201: ListingOutput,
+            **{code: ErrorOutput for code in (400, 401, 413, 415, 503)},
+        },
+        description="JSON, or multipart/form-data with the same fields and photos (the "
+        "first is the cover). " + UPLOAD_NOTE,
     )
     def post(self, request):
-        data = ListingCreateInput(data=request.data)
+        data = ListingCreateMultipartInput(data=request.data)
         data.is_valid(raise_exception=True)
-        listing = services.create_listing(authenticator=request.auth, data=data.to_models_api())
+        listing = services.create_listing(
+            authenticator=request.auth, data=data.to_models_api(), photos=data.photos
+        )
         return Response(listing, status=201)
 
 
 class ListingDetailView(APIView):
+    parser_classes = PHOTO_PARSERS
+
     @extend_schema(
         responses={200: ListingDetailOutput, 404: ErrorOutput, 503: ErrorOutput},
         description="Optional Bearer: a page view is recorded for the user, or anonymously.",
@@ -63,18 +91,27 @@ class ListingDetailView(APIView):
         return [BearerRequired()] if self.request.method in ("PATCH", "DELETE") else []
 
     @extend_schema(
-        request=ListingUpdateInput,
+        request={
+            "application/json": ListingUpdateInput,
+            "multipart/form-data": ListingUpdateMultipartInput,
+        },
         responses={
             200: ListingOutput,
-            **{code: ErrorOutput for code in (400, 401, 403, 404, 409, 503)},
+            **{code: ErrorOutput for code in (400, 401, 403, 404, 409, 413, 415, 503)},
         },
-        description="Seller only. JSON; 409 listing_reserved while an order holds it.",
+        description="Seller only. JSON, or multipart/form-data (photo_order a repeated "
+        "field) with new photos appended after the kept ones; 409 listing_reserved for a "
+        "status change while an order holds it; 400 photo_order for ids not of this "
+        "listing. " + UPLOAD_NOTE,
     )
     def patch(self, request, listing_id: str):
-        data = ListingUpdateInput(data=request.data)
+        data = ListingUpdateMultipartInput(data=request.data)
         data.is_valid(raise_exception=True)
         listing = services.update_listing(
-            authenticator=request.auth, listing_id=int(listing_id), changes=data.to_models_api()
+            authenticator=request.auth,
+            listing_id=int(listing_id),
+            changes=data.to_models_api(),
+            photos=data.photos,
         )
         return Response(listing)
 
@@ -85,6 +122,46 @@ class ListingDetailView(APIView):
     def delete(self, request, listing_id: str):
         services.delete_listing(authenticator=request.auth, listing_id=int(listing_id))
         return Response(status=204)
+
+
+class ListingPhotosView(APIView):
+    permission_classes = [BearerRequired]
+    parser_classes = [PhotoUploadParser]  # files only: a JSON body is 415
+
+    @extend_schema(
+        request={"multipart/form-data": PhotosUploadInput},
+        responses={
+            201: ListingOutput,
+            **{code: ErrorOutput for code in (400, 401, 403, 404, 413, 415, 503)},
+        },
+        description="Seller only: appends the photos after the listing's own; 400 on "
+        "photos over the limit in all. " + UPLOAD_NOTE,
+    )
+    def post(self, request, listing_id: str):
+        data = PhotosUploadInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        listing = services.add_listing_photos(
+            authenticator=request.auth,
+            listing_id=int(listing_id),
+            photos=data.validated_data["photos"],
+        )
+        return Response(listing, status=201)
+
+
+class ListingPhotoView(APIView):
+    permission_classes = [BearerRequired]
+
+    @extend_schema(
+        request=None,
+        responses={200: ListingOutput, **{c: ErrorOutput for c in (401, 403, 404, 503)}},
+        description="Seller only: removes the photo (404 if it is not this listing's); "
+        "the next one becomes the cover when it was the first.",
+    )
+    def delete(self, request, listing_id: str, photo_id: str):
+        listing = services.delete_listing_photo(
+            authenticator=request.auth, listing_id=int(listing_id), photo_id=int(photo_id)
+        )
+        return Response(listing)
 
 
 class DashboardView(NeverCachedView):

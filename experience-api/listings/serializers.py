@@ -6,13 +6,16 @@ authority and its per-field 400s are passed through unchanged.
 
 from rest_framework import serializers
 
-from mpcommon import listing_rules
+from listings.uploads import PHOTOS_FIELD, PhotoFilesField, PhotoOrderField
+from mpcommon import listing_rules, photo_rules
 from mpcommon.api_fields import PriceField, StrictCharField
 
 CONDITIONS = listing_rules.CONDITION_VALUES
 
 
 class ListingCreateInput(serializers.Serializer):
+    """POST /listings as JSON (no photos: those need a multipart body)."""
+
     title = StrictCharField(max_length=listing_rules.TITLE_MAX_LENGTH)
     description = StrictCharField(max_length=listing_rules.DESCRIPTION_MAX_LENGTH)
     price = PriceField()
@@ -22,13 +25,28 @@ class ListingCreateInput(serializers.Serializer):
     condition = serializers.ChoiceField(choices=CONDITIONS, required=False)
 
     def to_models_api(self) -> dict:
-        data = dict(self.validated_data)
+        """The listing's fields as models-api takes them (the photos apart)."""
+        data = {k: v for k, v in self.validated_data.items() if k != PHOTOS_FIELD}
         data["price"] = listing_rules.price_string(data["price"])
         return data
 
+    @property
+    def photos(self) -> list:
+        return self.validated_data.get(PHOTOS_FIELD, [])
+
+
+# Requests of either type are validated with the multipart serializers (a JSON body
+# simply has no files): a ``photos`` in JSON is then told to come as files.
+class ListingCreateMultipartInput(ListingCreateInput):
+    """POST /listings as multipart/form-data: the same fields plus the photos (the first
+    is the cover)."""
+
+    photos = PhotoFilesField(required=False)
+
 
 class ListingUpdateInput(serializers.Serializer):
-    """PATCH: any of the create fields plus ``status`` (what a seller may set); at least one."""
+    """PATCH as JSON: any of the create fields, ``status`` (what a seller may set) and
+    ``photo_order``; at least one."""
 
     title = StrictCharField(max_length=listing_rules.TITLE_MAX_LENGTH, required=False)
     description = StrictCharField(max_length=listing_rules.DESCRIPTION_MAX_LENGTH, required=False)
@@ -42,6 +60,7 @@ class ListingUpdateInput(serializers.Serializer):
         required=False,
         help_text="'reserved' is set only by accepting an order.",
     )
+    photo_order = PhotoOrderField(required=False)
 
     def validate(self, attrs):
         unknown = sorted(set(self.initial_data) - set(self.fields))
@@ -49,13 +68,35 @@ class ListingUpdateInput(serializers.Serializer):
             raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
         if not attrs:
             raise serializers.ValidationError("Provide at least one field to change.")
+        kept, added = attrs.get("photo_order"), attrs.get(PHOTOS_FIELD, [])
+        # Without photo_order every existing photo stays: models-api counts those.
+        if kept is not None and len(kept) + len(added) > photo_rules.MAX_PHOTOS_PER_LISTING:
+            raise serializers.ValidationError({PHOTOS_FIELD: [photo_rules.MESSAGE_TOO_MANY]})
         return attrs
 
     def to_models_api(self) -> dict:
-        data = dict(self.validated_data)
+        """The changes as models-api takes them (the new photos apart)."""
+        data = {k: v for k, v in self.validated_data.items() if k != PHOTOS_FIELD}
         if "price" in data:
             data["price"] = listing_rules.price_string(data["price"])
         return data
+
+    @property
+    def photos(self) -> list:
+        return self.validated_data.get(PHOTOS_FIELD, [])
+
+
+class ListingUpdateMultipartInput(ListingUpdateInput):
+    """PATCH as multipart/form-data: the same fields, ``photo_order`` as a repeated field,
+    and new ``photos`` appended after the kept ones."""
+
+    photos = PhotoFilesField(required=False)
+
+
+class PhotosUploadInput(serializers.Serializer):
+    """POST /listings/<id>/photos: files appended after the listing's photos."""
+
+    photos = PhotoFilesField()
 
 
 class PageInput(serializers.Serializer):
@@ -93,9 +134,8 @@ class PhotoOutput(serializers.Serializer):
     )
 
 
+# The fields a listing and its card share.
 class ListingSummaryFields(serializers.Serializer):
-    """The fields a listing and its card share."""
-
     id = serializers.IntegerField()
     title = serializers.CharField()
     price = serializers.CharField(help_text='Two decimals, e.g. "12.50".')
@@ -108,10 +148,14 @@ class ListingSummaryFields(serializers.Serializer):
 
 
 class CardOutput(ListingSummaryFields):
+    """A listing as shown in a list (home, profile, recommendations, search results)."""
+
     cover = PhotoOutput(allow_null=True, help_text="The first photo; null without photos.")
 
 
 class ListingOutput(ListingSummaryFields):
+    """A listing as models-api represents it."""
+
     description = serializers.CharField()
     updated_at = serializers.DateTimeField()
     version = serializers.IntegerField()
