@@ -1,4 +1,4 @@
-"""URLs of the public JSON API (``/api/v1/...``), health endpoints and the schema.
+"""URLs of the public JSON API (``/api/v1/...``), media, health endpoints and the schema.
 
 Every API path matches with or without a trailing slash (no redirects for API
 clients); anything else gets a JSON 404.
@@ -20,6 +20,7 @@ from listings.api import (
     UserProfileView,
 )
 from listings.page_views import edge_page_views
+from media.views import media_object
 from mpcommon.health import healthz
 from search.api import SearchView
 from trade.api import (
@@ -45,6 +46,8 @@ class SchemaView(SpectacularJSONAPIView):
 urlpatterns = [
     re_path(r"^healthz/?$", healthz, name="healthz"),
     re_path(r"^readyz/?$", readyz, name="readyz"),
+    # Photos and thumbnails (HAProxy routes GET/HEAD /media/ here; the view checks the key).
+    re_path(r"^media/(?P<key>[^/]*)$", media_object, name="media"),
     # Internal (HAProxy never routes it): anonymous views served from the edge cache.
     re_path(r"^internal/page-views$", edge_page_views, name="edge-page-views"),
     api("home", HomeView.as_view(), "home"),
