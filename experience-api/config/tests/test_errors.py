@@ -52,9 +52,31 @@ class SchemaTest:
             "/api/v1/auth/login",
             "/api/v1/auth/logout",
             "/api/v1/me",
+            "/api/v1/listings/{listing_id}/photos",
+            "/api/v1/listings/{listing_id}/photos/{photo_id}",
         ):
             assert path in schema["paths"], path
         assert schema["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+
+    def test_schema_documents_photo_uploads_as_multipart(self, api):
+        schema = api.get("/api/v1/schema").json()
+        paths, components = schema["paths"], schema["components"]["schemas"]
+
+        def body_types(path, method):
+            return set(paths[path][method]["requestBody"]["content"])
+
+        assert body_types("/api/v1/listings", "post") == {"application/json", "multipart/form-data"}
+        assert body_types("/api/v1/listings/{listing_id}", "patch") == {
+            "application/json",
+            "multipart/form-data",
+        }
+        assert body_types("/api/v1/listings/{listing_id}/photos", "post") == {"multipart/form-data"}
+        upload = paths["/api/v1/listings"]["post"]["requestBody"]["content"]["multipart/form-data"]
+        photos = components[upload["schema"]["$ref"].rsplit("/", 1)[1]]["properties"]["photos"]
+        assert photos["items"] == {"type": "string", "format": "binary"}
+        assert photos["maxItems"] == 8
+        assert "cover" in components["CardOutput"]["properties"]
+        assert "photos" in components["ListingOutput"]["properties"]
 
 
 class HealthzTest:

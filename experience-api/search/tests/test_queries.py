@@ -154,8 +154,21 @@ class ResultShapingTest:
             "seller": {"id": 2, "username": "bo", "display_name": "Bo"},
             "view_count": 4,
             "created_at": "2026-11-21T07:00:00Z",
+            "cover": None,  # a document indexed before photos existed has none
             "highlight": {"title": "Brass <mark>lamp</mark>"},
         }
+
+    def test_hit_cover_is_the_documents_cover(self):
+        cover = {
+            "id": 3,
+            "position": 0,
+            "width": 640,
+            "height": 480,
+            "url": "/media/" + "a" * 64 + ".jpg",
+            "card_url": None,
+            "detail_url": None,
+        }
+        assert result_card(a_hit(cover=cover))["cover"] == cover
 
     def test_facets_carry_slug_name_and_count(self):
         aggregations = {
