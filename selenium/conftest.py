@@ -23,6 +23,7 @@ import pytest
 import testsupport
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.remote.file_detector import LocalFileDetector
 
 HERE = Path(__file__).resolve().parent
 ARTIFACTS = Path(os.environ.get("SELENIUM_ARTIFACTS", HERE / "artifacts"))
@@ -115,7 +116,10 @@ def _remote_driver(url: str) -> webdriver.Remote:
     options = webdriver.ChromeOptions()
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
-    return webdriver.Remote(command_executor=url, options=options)
+    browser = webdriver.Remote(command_executor=url, options=options)
+    # File inputs get paths of this machine: the detector sends the file to the browser's.
+    browser.file_detector = LocalFileDetector()
+    return browser
 
 
 @pytest.fixture

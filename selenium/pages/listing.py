@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from selenium.webdriver.common.by import By
 
@@ -17,6 +18,7 @@ class ListingPage(BasePage):
     PRICE = (By.CSS_SELECTOR, "main article .listing-price")
     SELLER = (By.CSS_SELECTOR, "main article a[href^='/users/']")
     VIEW_COUNT = (By.CSS_SELECTOR, "main [data-testid='view-count']")
+    GALLERY_IMAGES = (By.CSS_SELECTOR, "main .listing-gallery img.listing-photo")
 
     def open_listing(self, listing_id: int):
         return self.open(f"/listings/{listing_id}/")
@@ -37,6 +39,19 @@ class ListingPage(BasePage):
     @property
     def seller(self) -> str:
         return self.find(self.SELLER).text.strip()
+
+    def photo_sources(self) -> list[str]:
+        """The path of each gallery image, in order (empty without photos)."""
+        images = self.driver.find_elements(*self.GALLERY_IMAGES)
+        return [urlsplit(image.get_attribute("src")).path for image in images]
+
+    def photos_loaded(self) -> bool:
+        """Whether the browser decoded every gallery image (naturalWidth > 0)."""
+        images = self.driver.find_elements(*self.GALLERY_IMAGES)
+        return bool(images) and all(
+            self.driver.execute_script("return arguments[0].naturalWidth", image) > 0
+            for image in images
+        )
 
     # ------------------------------------------------------------ buying (issue 12)
     ORDER_FORM = (By.CSS_SELECTOR, "main form#order-form")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from selenium.webdriver.support.ui import WebDriverWait
 from testsupport import unique_word
+from testsupport.images import png
 
 from pages import (
     HomePage,
@@ -129,13 +130,16 @@ def _log_in(driver, base_url, username: str, password: str) -> HomePage:
 
 class BuyingJourneyTest:
     def test_buyer_finds_writes_orders_seller_accepts_completes_listing_sold_and_gone(
-        self, driver, base_url, account
+        self, driver, base_url, account, tmp_path
     ):
         seller = account
         word = unique_word("buyzq")
         title = f"Walnut {word} bookshelf"
+        front, side = tmp_path / "front.png", tmp_path / "side.png"
+        front.write_bytes(png(640, 480, (120, 80, 40)))
+        side.write_bytes(png(480, 640, (60, 40, 20)))
 
-        # The seller lists an item.
+        # The seller lists an item with two photos.
         _log_in(driver, base_url, seller.username, seller.password)
         listing = (
             NewListingPage(driver, base_url)
@@ -145,10 +149,14 @@ class BuyingJourneyTest:
                 description="Solid walnut, five shelves, pick-up only.",
                 price="120.00",
                 category="home-garden",
+                photos=[front, side],
             )
         )
         listing_id = listing.listing_id
         assert listing_id is not None, listing.current_path
+        sources = listing.photo_sources()
+        assert len(sources) == 2 and all(src.startswith("/media/") for src in sources)
+        listing.wait().until(lambda _driver: listing.photos_loaded(), "photos not shown")
         listing.header.log_out().header.wait_logged_out()
 
         # A buyer signs up, finds it with the search box, writes to the seller, orders it.
@@ -162,6 +170,7 @@ class BuyingJourneyTest:
         results = home.header.search_until_found(word, title)
         found = results.open_result(title)
         assert found.listing_id == listing_id
+        assert len(found.photo_sources()) == 2
 
         thread = found.write_to_seller("Hello! Is the bookshelf still available?")
         assert thread.bodies() == ["Hello! Is the bookshelf still available?"]
