@@ -22,6 +22,7 @@ code, then regenerate. Schema version: `"v": {events.SCHEMA_VERSION}`.
 | `{events.TOPIC_PHOTOS}` | listing id | models-api outbox relay | batch thumbnail worker | `{events.PHOTO_UPLOADED}` |
 | `{events.TOPIC_ORDERS}` | order id | models-api outbox relay | notifications (none yet) | {", ".join(f"`{t}`" for t in events.ORDER_EVENT_TYPES)} |
 | `{events.TOPIC_MESSAGES}` | thread id | models-api outbox relay | notifications (none yet) | `{events.MESSAGE_SENT}` |
+| `{events.TOPIC_SAVED_SEARCHES}` | saved search id | models-api outbox relay | batch alerts worker (percolator index) | `{events.SAVED_SEARCH_UPSERTED}`, `{events.SAVED_SEARCH_DELETED}` |
 | `<topic>{events.DEAD_LETTER_SUFFIX}` | as consumed | consumers | people (inspect, fix, replay) | the raw poison message |
 
 Rules:

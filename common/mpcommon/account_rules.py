@@ -71,3 +71,48 @@ def password_problems(
     except ValidationError as exc:
         return list(exc.messages)
     return []
+
+
+# ---------------------------------------------------------------- profile, email, alerts
+# (issue 13, docs/accounts-and-notifications.md)
+BIO_MAX_LENGTH = 500
+
+# Password reset links: Django's PasswordResetTokenGenerator (bound to the password
+# hash, so single use) valid this long; the public token is "<uidb64>.<token>".
+PASSWORD_RESET_TIMEOUT_SECONDS = 3600
+RESET_TOKEN_SEPARATOR = "."
+RESET_TOKEN_MAX_LENGTH = 200
+MESSAGE_RESET_SENT = "If an account uses that address, a link to reset its password is on its way."
+MESSAGE_RESET_TOKEN_INVALID = "This link is invalid or has expired."
+MESSAGE_OLD_PASSWORD_WRONG = "Your old password was entered incorrectly."
+
+# Per address and hour, then nothing more is written (the answer stays the same).
+RESET_EMAILS_PER_HOUR = 3
+ALERT_EMAILS_PER_HOUR = 20
+
+# Email kinds (notifications_email.kind).
+EMAIL_PASSWORD_RESET = "password_reset"
+EMAIL_PASSWORD_CHANGED = "password_changed"
+EMAIL_SAVED_SEARCH_ALERT = "saved_search_alert"
+EMAIL_SAVED_SEARCH_DIGEST = "saved_search_digest"
+EMAIL_PRICE_DROP = "price_drop"
+EMAIL_KINDS = (
+    EMAIL_PASSWORD_RESET,
+    EMAIL_PASSWORD_CHANGED,
+    EMAIL_SAVED_SEARCH_ALERT,
+    EMAIL_SAVED_SEARCH_DIGEST,
+    EMAIL_PRICE_DROP,
+)
+EMAIL_SUBJECT_MAX_LENGTH = 200
+
+# Saved searches.
+MAX_SAVED_SEARCHES = 20
+SAVED_SEARCH_QUERY_MAX_LENGTH = 200
+SAVED_SEARCH_FREQUENCIES = (("instant", "As soon as it is listed"), ("daily", "Daily digest"))
+SAVED_SEARCH_FREQUENCY_VALUES = tuple(value for value, _ in SAVED_SEARCH_FREQUENCIES)
+DEFAULT_SAVED_SEARCH_FREQUENCY = "instant"
+SAVED_SEARCH_FILTERS = ("category", "min_price", "max_price", "condition")
+MESSAGE_TOO_MANY_SAVED_SEARCHES = f"You can keep at most {MAX_SAVED_SEARCHES} saved searches."
+
+# Favourites listed per page (the /favourites/ page and API).
+FAVOURITES_PAGE_SIZE = 24

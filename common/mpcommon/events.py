@@ -26,10 +26,18 @@ SCHEMA_VERSION = 1
 TOPIC_LISTINGS = "listings"
 TOPIC_PAGE_VIEWS = "page-views"
 TOPIC_PHOTOS = "photos"
+TOPIC_SAVED_SEARCHES = "saved-searches"
 TOPIC_ORDERS = "orders"
 TOPIC_MESSAGES = "messages"
 DEAD_LETTER_SUFFIX = ".dlq"
-ALL_TOPICS = (TOPIC_LISTINGS, TOPIC_PAGE_VIEWS, TOPIC_PHOTOS, TOPIC_ORDERS, TOPIC_MESSAGES)
+ALL_TOPICS = (
+    TOPIC_LISTINGS,
+    TOPIC_PAGE_VIEWS,
+    TOPIC_PHOTOS,
+    TOPIC_ORDERS,
+    TOPIC_MESSAGES,
+    TOPIC_SAVED_SEARCHES,
+)
 
 LISTING_CREATED = "listing.created"
 LISTING_UPDATED = "listing.updated"
@@ -37,6 +45,9 @@ LISTING_DELETED = "listing.deleted"
 PAGE_VIEWED = "page.viewed"
 PHOTO_UPLOADED = "photo.uploaded"
 MESSAGE_SENT = "message.sent"
+SAVED_SEARCH_UPSERTED = "saved_search.upserted"
+SAVED_SEARCH_DELETED = "saved_search.deleted"
+SAVED_SEARCH_EVENT_TYPES = (SAVED_SEARCH_UPSERTED, SAVED_SEARCH_DELETED)
 LISTING_EVENT_TYPES = (LISTING_CREATED, LISTING_UPDATED, LISTING_DELETED)
 # One event type per state an order enters: order.requested, order.accepted, ...
 ORDER_EVENT_TYPES = tuple(f"order.{state}" for state in trade_rules.ORDER_STATE_VALUES)
@@ -214,12 +225,60 @@ MESSAGE_EVENT_SCHEMA: dict[str, Any] = {
     },
 }
 
+SAVED_SEARCH_EVENT_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "Saved search event (topic 'saved-searches', key = saved search id)",
+    "type": "object",
+    "required": [
+        "v",
+        "type",
+        "event_id",
+        "occurred_at",
+        "saved_search_id",
+        "user_id",
+        "saved_search",
+    ],
+    "properties": {
+        "v": {"const": SCHEMA_VERSION},
+        "type": {"enum": list(SAVED_SEARCH_EVENT_TYPES)},
+        "event_id": {"type": "string"},
+        "occurred_at": {"type": "string"},
+        "saved_search_id": {"type": "integer"},
+        "user_id": {"type": "integer"},
+        # What the percolator needs; null for saved_search.deleted.
+        "saved_search": {
+            "anyOf": [
+                {
+                    "type": "object",
+                    "required": ["query", "filters", "paused"],
+                    "properties": {
+                        "query": {"type": "string"},
+                        "filters": {
+                            "type": "object",
+                            "properties": {
+                                "category": {"type": "string"},
+                                "min_price": {"type": "string"},
+                                "max_price": {"type": "string"},
+                                "condition": {"type": "string"},
+                            },
+                            "additionalProperties": False,
+                        },
+                        "paused": {"type": "boolean"},
+                    },
+                },
+                {"type": "null"},
+            ]
+        },
+    },
+}
+
 SCHEMAS_BY_TOPIC = {
     TOPIC_LISTINGS: LISTING_EVENT_SCHEMA,
     TOPIC_PAGE_VIEWS: PAGE_VIEW_EVENT_SCHEMA,
     TOPIC_PHOTOS: PHOTO_EVENT_SCHEMA,
     TOPIC_ORDERS: ORDER_EVENT_SCHEMA,
     TOPIC_MESSAGES: MESSAGE_EVENT_SCHEMA,
+    TOPIC_SAVED_SEARCHES: SAVED_SEARCH_EVENT_SCHEMA,
 }
 
 
@@ -360,3 +419,21 @@ def validate_event(topic: str, event: Any) -> None:
         raise InvalidEvent(exc.message) from exc
     if event["type"] != LISTING_DELETED and topic == TOPIC_LISTINGS and event["listing"] is None:
         raise InvalidEvent("listing document missing")
+
+
+def saved_search_event(
+    event_type: str, *, saved_search_id: int, user_id: int, saved_search: dict | None
+) -> dict[str, Any]:
+    """Build a saved-search event; ``saved_search`` is ``{"query", "filters", "paused"}``
+    (None for ``saved_search.deleted``)."""
+    if event_type not in SAVED_SEARCH_EVENT_TYPES:
+        raise ValueError(f"unknown saved search event type {event_type!r}")
+    return {
+        "v": SCHEMA_VERSION,
+        "type": event_type,
+        "event_id": uuid.uuid4().hex,
+        "occurred_at": _now(),
+        "saved_search_id": saved_search_id,
+        "user_id": user_id,
+        "saved_search": saved_search,
+    }

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "outbox",
     "trade",
     "photos",
+    "notifications",
 ]
 
 MIDDLEWARE = [
