@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "trade",
     "photos",
     "notifications",
+    "huey.contrib.djhuey",
 ]
 
 MIDDLEWARE = [
@@ -135,6 +136,27 @@ OUTBOX_RELAY_POLL_SECONDS = env.float("OUTBOX_RELAY_POLL_SECONDS", default=2.0)
 OUTBOX_RELAY_MAX_BACKOFF_SECONDS = env.float("OUTBOX_RELAY_MAX_BACKOFF_SECONDS", default=30.0)
 # Sent rows are kept this long (for debugging and replays), then purged by the relay.
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=7)
+
+# ---- Email (docs/accounts-and-notifications.md): rows in notifications_email, sent by
+# the mailer (Huey on Redis: python manage.py run_huey) through the local SMTP catcher.
+PUBLIC_URL = env.str("PUBLIC_URL", default="http://127.0.0.1:8000")  # links in emails
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env.str("EMAIL_HOST", default="127.0.0.1")
+EMAIL_PORT = env.int("MAIL_SMTP_PORT", default=1025)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="Marketplace <no-reply@marketplace.invalid>"
+)
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=20)
+EMAIL_RETRY_MAX_DELAY_SECONDS = env.int("EMAIL_RETRY_MAX_DELAY_SECONDS", default=300)
+PASSWORD_RESET_TIMEOUT = account_rules.PASSWORD_RESET_TIMEOUT_SECONDS
+HUEY = {
+    "huey_class": "huey.RedisHuey",
+    "name": "marketplace-mail",
+    "immediate": False,
+    "connection": {"url": env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")},
+    "consumer": {"workers": 2, "worker_type": "thread", "periodic": True},
+}
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 LOGGING = logging_config("models-api", LOG_LEVEL)

@@ -25,3 +25,6 @@ if os.environ.get("TEST_DATABASE_SUFFIX"):
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": f"test_{DATABASES['default']['NAME']}{os.environ['TEST_DATABASE_SUFFIX']}"  # noqa: F405
     }
+# Huey runs tasks in the calling thread in tests (no Redis queue); the tests that are
+# about the queue itself use their own.
+HUEY = {**HUEY, "immediate": True}  # noqa: F405
