@@ -13,6 +13,10 @@ with ``--connections`` keep-alive connections (wrk, Debian package; ``make insta
                                    last; pages are compared with the mean of the two)
     /, a listing page, a search    anonymous (the edge cache may serve them)
     the same three, logged in      ``auth`` cookie of a demo user (always dynamic)
+    a listing with photos          anonymous and logged in: one of the demo user's
+                                   listings given 3 photos (uploaded through the public
+                                   API when it has none, thumbnails waited for), next to
+                                   the listing page without photos above (issue 12)
 
 Before each target the benchmark waits (at most 30 s, PAGES_SETTLE_SECONDS) until the
 machine is at most 35% busy, so what one page set off (the page views of the anonymous
@@ -71,6 +75,7 @@ DEMO_USER = os.environ.get("BENCH_PAGES_USER", "demo")
 DEMO_PASSWORD = os.environ.get("BENCH_PAGES_PASSWORD", "demo-password-123")
 # Searched for in order; the first with results is the search page measured (a search
 # without results is never cached anywhere, so it would measure the engine instead).
+PHOTOS_PER_LISTING = 3
 SEARCH_CANDIDATES = ("vintage", "guitar", "bike", "camera", "chair", "table", "lamp")
 
 # Before each page: wait until the machine is at most this busy (or SETTLE_SECONDS).
@@ -232,11 +237,65 @@ def log_out(base: str, authenticator: str) -> None:
 
 
 def pick_listing(base: str) -> int:
+    """The first listing of the home page that has no photos (the page without them)."""
     status, body = http("GET", f"{base}/")
     found = re.findall(r'href="/listings/(\d+)/"', body) if status == 200 else []
-    if not found:
-        raise b.BenchError(f"the home page lists no listing (status {status}): run `make up`")
-    return int(found[0])
+    for listing_id in dict.fromkeys(found):
+        status, detail = http("GET", f"{base}/api/v1/listings/{listing_id}")
+        if status == 200 and not json.loads(detail).get("photos"):
+            return int(listing_id)
+    raise b.BenchError(f"the home page lists no listing without photos (status {status})")
+
+
+def _drawn_jpeg(index: int) -> bytes:
+    """A 1600x1200 photo-like JPEG (gradient and noise, so it compresses like a photo)."""
+    import io
+
+    from PIL import Image
+
+    gradient = Image.linear_gradient("L").resize((1600, 1200))
+    noise = Image.effect_noise((1600, 1200), 40)
+    tint = [(180, 120, 80), (80, 130, 180), (120, 170, 90)][index % 3]
+    image = Image.merge(
+        "RGB", [Image.blend(gradient, noise, 0.3).point(lambda v, c=c: v * c // 255) for c in tint]
+    )
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def listing_with_photos(base: str, authenticator: str, count: int = PHOTOS_PER_LISTING) -> int:
+    """A demo user's active listing with ``count`` photos whose thumbnails exist; the
+    photos are uploaded through the public API the first time."""
+    import requests
+
+    headers = {"Authorization": f"Bearer {authenticator}"}
+    status, body = http("GET", f"{base}/api/v1/dashboard?status=active", headers=headers)
+    if status != 200:
+        raise b.BenchError(f"GET /api/v1/dashboard answered {status}")
+    listings = json.loads(body)["listings"]
+    if not listings:
+        raise b.BenchError(f"{DEMO_USER!r} has no active listing")
+    chosen = next((item for item in listings if len(item.get("photos") or []) >= count), None)
+    if chosen is None:
+        chosen = next(item for item in listings if not item.get("photos"))
+        files = [("photos", (f"bench-{i}.jpg", _drawn_jpeg(i), "image/jpeg")) for i in range(count)]
+        response = requests.post(
+            f"{base}/api/v1/listings/{chosen['id']}/photos",
+            files=files,
+            headers=headers,
+            timeout=120,
+        )
+        if response.status_code != 201:
+            raise b.BenchError(f"photo upload answered {response.status_code}: {response.text}")
+
+    def thumbnails_made() -> bool:
+        status, detail = http("GET", f"{base}/api/v1/listings/{chosen['id']}")
+        photos = json.loads(detail).get("photos") if status == 200 else None
+        return bool(photos) and all(p["card_url"] and p["detail_url"] for p in photos)
+
+    b.wait_until(thumbnails_made, 120, "the thumbnails of the benchmark's photos")
+    return int(chosen["id"])
 
 
 def pick_search(base: str) -> str:
@@ -334,6 +393,7 @@ def run(args) -> int:
     search = pick_search(base)
     authenticator, username = log_in(base)
     cookie = f"auth={authenticator}"
+    with_photos = f"/listings/{listing_with_photos(base, authenticator)}/"
     targets = [
         Target("/healthz", "/healthz", kind="reference"),
         Target("anonymous /", "/", kind="anonymous"),
@@ -342,6 +402,10 @@ def run(args) -> int:
         Target("logged in /", "/", logged_in=True, kind="logged-in"),
         Target(f"logged in {listing}", listing, logged_in=True, kind="logged-in"),
         Target(f"logged in {search}", search, logged_in=True, kind="logged-in"),
+        Target(f"anonymous {with_photos} (3 photos)", with_photos, kind="anonymous"),
+        Target(
+            f"logged in {with_photos} (3 photos)", with_photos, logged_in=True, kind="logged-in"
+        ),  # fmt: skip
         Target("/healthz (again)", "/healthz", kind="reference"),
     ]
     try:
