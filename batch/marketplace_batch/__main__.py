@@ -1,5 +1,5 @@
 """Command line: ``python -m marketplace_batch <command>``: indexer, pageviews, thumbnails,
-recommendations or reindex."""
+alerts, recommendations or reindex."""
 
 from __future__ import annotations
 
@@ -25,6 +25,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands.add_parser(
         "thumbnails", help="photo events -> WebP thumbnails stored by models-api (until SIGTERM)"
+    )
+    commands.add_parser(
+        "alerts",
+        help="saved searches -> percolator index; new listings -> matches to models-api "
+        "(until SIGTERM)",
     )
     recommendations = commands.add_parser(
         "recommendations", help="co-view recommendations with PySpark -> models-api"
@@ -59,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
             from . import thumbnails
 
             thumbnails.run(settings, shutdown)
+        elif args.command == "alerts":
+            from . import alerts
+
+            alerts.run(settings, shutdown)
         elif args.command == "recommendations":
             from . import recommendations
 

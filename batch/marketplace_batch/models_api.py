@@ -1,8 +1,9 @@
 """Client of the models-api internal API (the only owner of listings and view counts).
 
 One pooled ``requests`` session per client, connect/read timeouts on every call,
-retries with backoff for idempotent calls only (GET, PUT, and the view fold, which is
-idempotent thanks to its ``batch_id``), errors mapped to typed exceptions.
+retries with backoff for idempotent calls only (GET, PUT, the view fold, which is
+idempotent thanks to its ``batch_id``, and saved-search matches, idempotent per (saved
+search, listing)), errors mapped to typed exceptions.
 """
 
 from __future__ import annotations
@@ -73,8 +74,9 @@ class ModelsApiClient:
             status=retries,
             backoff_factor=backoff_factor,
             status_forcelist=(502, 503, 504),
-            # POST /listings/views is safe to repeat only because of its batch_id; the
-            # callers pass one, so it is listed here on purpose.
+            # POST /listings/views is safe to repeat only because of its batch_id (the
+            # callers pass one) and POST /saved-searches/matches because models-api
+            # writes one email per (saved search, listing): listed here on purpose.
             allowed_methods=frozenset({"GET", "PUT", "POST"}),
             raise_on_status=False,
         )
@@ -196,6 +198,14 @@ class ModelsApiClient:
         return self._request(
             "PUT", f"/photos/{photo_id}/thumbnails", files=files, expected=frozenset({404})
         )
+
+    # ------------------------------------------------------------------ saved searches
+    def saved_search_matches(self, listing_id: int, saved_search_ids: Iterable[int]) -> dict:
+        """Report the saved searches a new listing matches; models-api emails (instant) or
+        queues for the digest (daily) each match once, skipping paused, deleted, own
+        and throttled ones: ``{"emailed": n, "queued_for_digest": n}``. Idempotent."""
+        payload = {"listing": listing_id, "saved_searches": sorted(set(saved_search_ids))}
+        return self._request("POST", "/saved-searches/matches", json=payload)
 
 
 def is_transient(exc: BaseException) -> bool:

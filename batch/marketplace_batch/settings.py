@@ -65,10 +65,16 @@ class Settings:
     listings_topic: str = events.TOPIC_LISTINGS
     page_views_topic: str = events.TOPIC_PAGE_VIEWS
     photos_topic: str = events.TOPIC_PHOTOS
+    saved_searches_topic: str = events.TOPIC_SAVED_SEARCHES
     listings_alias: str = search_index.LISTINGS_ALIAS
+    saved_searches_index: str = search_index.SAVED_SEARCHES_INDEX
     indexer_group: str = "search-indexer"
     page_views_group: str = "page-views"
     thumbnails_group: str = "thumbnails"
+    # The alerts worker: listings are percolated in group "alerts", the saved-searches
+    # topic kept in the percolator index in group "alerts-percolator".
+    alerts_group: str = "alerts"
+    alerts_percolator_group: str = "alerts-percolator"
 
     indexer_batch_size: int = 1000
     indexer_linger_seconds: float = 0.05
@@ -76,6 +82,14 @@ class Settings:
     page_views_linger_seconds: float = 1.0
     # Photos are decoded one at a time (up to MAX_PHOTO_PIXELS each): small batches.
     thumbnails_batch_size: int = 4
+    # Listings percolated in one request (and their matches posted) per batch; alerts
+    # are latency-bound, so the linger is short.
+    alerts_batch_size: int = 100
+    alerts_linger_seconds: float = 0.02
+    saved_searches_batch_size: int = 500
+    # Before a listings batch is matched, the saved searches published so far are
+    # indexed; past this wait (saved-searches side stuck) the batch goes on anyway.
+    alerts_sync_wait_seconds: float = 10.0
     # The 0.9 broker accepts session timeouts up to 30 s; kafka-python also uses it as
     # the max time between polls, so long retries keep polling with paused partitions.
     kafka_session_timeout_ms: int = 10000
@@ -106,6 +120,10 @@ class Settings:
             page_views_batch_size=_int(env, "PAGE_VIEWS_BATCH_SIZE", 2000, minimum=1),
             page_views_linger_seconds=_float(env, "PAGE_VIEWS_LINGER_SECONDS", 1.0),
             thumbnails_batch_size=_int(env, "THUMBNAILS_BATCH_SIZE", 4, minimum=1),
+            alerts_batch_size=_int(env, "ALERTS_BATCH_SIZE", 100, minimum=1),
+            alerts_linger_seconds=_float(env, "ALERTS_LINGER_SECONDS", 0.02),
+            saved_searches_batch_size=_int(env, "SAVED_SEARCHES_BATCH_SIZE", 500, minimum=1),
+            alerts_sync_wait_seconds=_float(env, "ALERTS_SYNC_WAIT_SECONDS", 10.0),
             kafka_session_timeout_ms=session_timeout,
             backoff_initial_seconds=_float(env, "BACKOFF_INITIAL_SECONDS", 0.2),
             backoff_max_seconds=_float(env, "BACKOFF_MAX_SECONDS", 30.0),

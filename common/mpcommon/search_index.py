@@ -86,3 +86,33 @@ def listing_document(listing: dict) -> dict:
         "version": listing["version"],
         "cover": photos[0] if photos else None,
     }
+
+
+# ------------------------------------------------------------------ saved searches
+# The alerts worker's percolator index (docs/accounts-and-notifications.md): one
+# document per saved search (id = saved search id) whose ``query`` is the search's
+# ``search_query.saved_search_query``. A percolate query parses the listings it is
+# given with this index's mapping, so the listing fields are mapped here exactly as in
+# the listings index (same types, same analyzers): a saved search then matches a
+# listing exactly when the search page would show it.
+SAVED_SEARCHES_INDEX = "saved-searches"
+PERCOLATOR_FIELD = "query"
+SAVED_SEARCHES_SETTINGS = {"number_of_shards": 1, "number_of_replicas": 0}
+
+SAVED_SEARCH_FIELDS = {
+    "saved_search_id": {"type": "long"},
+    "user_id": {"type": "long"},
+    # What the query was built from ({"query", "filters", "query_dsl"}): kept, not
+    # searched, so the index can be rebuilt or re-queried without the topic.
+    "search": {"type": "object", "enabled": False},
+}
+PERCOLATOR_MAPPING = {PERCOLATOR_FIELD: {"type": "percolator"}}
+
+
+def saved_searches_mapping(*, percolator: bool = True) -> dict:
+    """The saved-searches index mapping: the listing fields, the saved search's own and
+    (where the engine has the percolator field type) the percolator ``query``."""
+    properties = {**LISTINGS_MAPPING["properties"], **SAVED_SEARCH_FIELDS}
+    if percolator:
+        properties.update(PERCOLATOR_MAPPING)
+    return {"dynamic": "strict", "properties": properties}
