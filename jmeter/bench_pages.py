@@ -247,27 +247,12 @@ def pick_listing(base: str) -> int:
     raise b.BenchError(f"the home page lists no listing without photos (status {status})")
 
 
-def _drawn_jpeg(index: int) -> bytes:
-    """A 1600x1200 photo-like JPEG (gradient and noise, so it compresses like a photo)."""
-    import io
-
-    from PIL import Image
-
-    gradient = Image.linear_gradient("L").resize((1600, 1200))
-    noise = Image.effect_noise((1600, 1200), 40)
-    tint = [(180, 120, 80), (80, 130, 180), (120, 170, 90)][index % 3]
-    image = Image.merge(
-        "RGB", [Image.blend(gradient, noise, 0.3).point(lambda v, c=c: v * c // 255) for c in tint]
-    )
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=85)
-    return out.getvalue()
-
-
 def listing_with_photos(base: str, authenticator: str, count: int = PHOTOS_PER_LISTING) -> int:
     """A demo user's active listing with ``count`` photos whose thumbnails exist; the
     photos are uploaded through the public API the first time."""
     import requests
+
+    from testsupport.images import product_photo
 
     headers = {"Authorization": f"Bearer {authenticator}"}
     status, body = http("GET", f"{base}/api/v1/dashboard?status=active", headers=headers)
@@ -279,7 +264,9 @@ def listing_with_photos(base: str, authenticator: str, count: int = PHOTOS_PER_L
     chosen = next((item for item in listings if len(item.get("photos") or []) >= count), None)
     if chosen is None:
         chosen = next(item for item in listings if not item.get("photos"))
-        files = [("photos", (f"bench-{i}.jpg", _drawn_jpeg(i), "image/jpeg")) for i in range(count)]
+        files = [
+            ("photos", (f"bench-{i}.jpg", product_photo(i), "image/jpeg")) for i in range(count)
+        ]
         response = requests.post(
             f"{base}/api/v1/listings/{chosen['id']}/photos",
             files=files,

@@ -1,7 +1,9 @@
 """Test images for the photo upload paths, made on the fly (no binary fixtures).
 
 ``png`` and ``pixel_flood_png`` use only the standard library (the Selenium container
-has no Pillow); ``jpeg_with_gps`` needs Pillow (every Python tier has it).
+has no Pillow); ``jpeg_with_gps`` and ``product_photo`` need Pillow (every Python tier
+has it). ``product_photo`` is also what the README screenshots and the pages benchmark
+upload.
 """
 
 from __future__ import annotations
@@ -52,4 +54,32 @@ def jpeg_with_gps(width: int = 640, height: int = 480, *, orientation: int = 1) 
     Image.new("RGB", (width, height), (30, 120, 200)).save(
         out, "JPEG", quality=90, exif=exif.tobytes()
     )
+    return out.getvalue()
+
+
+def product_photo(index: int, width: int = 1200, height: int = 900) -> bytes:
+    """A product-style shot drawn with Pillow: a soft backdrop, a shadow and an object."""
+    from PIL import Image, ImageDraw, ImageFilter
+
+    palettes = [((236, 229, 218), (120, 78, 52)), ((222, 232, 238), (52, 88, 120)),
+                ((232, 236, 222), (86, 110, 60))]  # fmt: skip
+    backdrop, colour = palettes[index % len(palettes)]
+    image = Image.new("RGB", (width, height), backdrop)
+    draw = ImageDraw.Draw(image)
+    for y in range(height):  # light falls from the top
+        shade = int(18 * y / height)
+        draw.line([(0, y), (width, y)], fill=tuple(max(0, c - shade) for c in backdrop))
+    box = (width * 0.28, height * 0.22, width * 0.72, height * 0.78)
+    shadow = Image.new("L", (width, height), 0)
+    ImageDraw.Draw(shadow).rounded_rectangle(
+        (box[0] + 24, box[1] + 36, box[2] + 24, box[3] + 36), radius=40, fill=110
+    )
+    image.paste((60, 50, 40), mask=shadow.filter(ImageFilter.GaussianBlur(28)))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle(box, radius=40, fill=colour)
+    for shelf in range(1, 4 + index % 2):
+        y = box[1] + (box[3] - box[1]) * shelf / (5 + index % 2)
+        draw.line([(box[0] + 30, y), (box[2] - 30, y)], fill=backdrop, width=10)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
     return out.getvalue()

@@ -1,10 +1,12 @@
 """Screenshots of the running site (headless Debian Chromium) for the README.
 
 Captures home, a listing detail, a search results page, the create-listing page and,
-logged in as the demo user, the seller's dashboard, an order and a conversation, from
-the stack behind HAProxy into docs/screenshots/*.png. For the last two a fresh buyer
-(made through the public API) writes to the demo user about one of their listings and
-requests to buy it, so run it on a demo stack, not on one with real users:
+logged in as the demo user, the seller's dashboard, one of their listings with photos,
+an order and a conversation, from the stack behind HAProxy into docs/screenshots/*.png.
+The demo user's listing gets three drawn photos through the public API (multipart) and
+the shot waits for their thumbnails; a fresh buyer (made through the public API) writes
+to the demo user about it and requests to buy it. So run it on a demo stack, not on one
+with real users:
 
     make up            # the stack with its demo data
     .venv/bin/python web-frontend/scripts/screenshots.py [--base-url URL] [--out DIR]
@@ -33,6 +35,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
+
+from testsupport.images import product_photo
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = REPO_ROOT / "docs" / "screenshots"
@@ -107,7 +111,7 @@ def sign_up(driver, base_url: str) -> None:
     wait_for(driver, '[data-testid="current-username"]')
 
 
-def api_call(base_url: str, method: str, path: str, body: dict, token: str | None = None):
+def api_call(base_url: str, method: str, path: str, body: dict | None, token: str | None = None):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     response = requests.request(
         method, f"{base_url}/api/v1{path}", json=body, headers=headers, timeout=30
@@ -140,6 +144,30 @@ def buyer_contacts_seller(base_url: str, listing_id: int) -> tuple[int, int]:
         token,
     )
     return started["thread"]["id"], order["id"]
+
+
+def add_photos(base_url: str, token: str, listing_id: int, count: int = 3) -> dict:
+    """Give the listing ``count`` drawn photos unless it has some; wait for thumbnails."""
+    headers = {"Authorization": f"Bearer {token}"}
+    listing = api_call(base_url, "GET", f"/listings/{listing_id}", None)
+    if not listing.get("photos"):
+        files = [
+            ("photos", (f"photo-{i}.jpg", product_photo(i), "image/jpeg")) for i in range(count)
+        ]
+        response = requests.post(
+            f"{base_url}/api/v1/listings/{listing_id}/photos",
+            files=files,
+            headers=headers,
+            timeout=60,
+        )
+        response.raise_for_status()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        listing = api_call(base_url, "GET", f"/listings/{listing_id}", None)
+        if all(photo["detail_url"] for photo in listing["photos"]):
+            break
+        time.sleep(0.5)
+    return listing
 
 
 def search_term(driver) -> str:
@@ -211,6 +239,25 @@ def main(argv: list[str] | None = None) -> int:
         own = driver.find_elements(By.CSS_SELECTOR, 'main a[href^="/listings/"][href$="/edit/"]')
         if own:
             listing_id = int(own[0].get_attribute("href").rstrip("/").split("/")[-2])
+            token = api_call(
+                base_url,
+                "POST",
+                "/auth/login",
+                {"username": args.username, "password": args.password},
+            )["authenticator"]
+            add_photos(base_url, token, listing_id)
+            driver.get(f"{base_url}/listings/{listing_id}/")
+            wait_for(driver, ".listing-gallery img")
+            WebDriverWait(driver, 30).until(
+                lambda d: d.execute_script(
+                    "return [...document.querySelectorAll('.listing-gallery img')]"
+                    ".every(img => img.complete && img.naturalWidth > 0)"
+                )
+            )
+            full_page_shot(driver, args.out / "listing-photos.png", args.width, args.max_height)
+            driver.get(f"{base_url}/dashboard/")  # the cover on the dashboard now
+            wait_for(driver, "main h1")
+            full_page_shot(driver, args.out / "dashboard.png", args.width, args.max_height)
             thread_id, order_id = buyer_contacts_seller(base_url, listing_id)
             driver.get(f"{base_url}/orders/{order_id}/")
             wait_for(driver, "#order-status")
