@@ -407,6 +407,72 @@ class ExperienceApi:
             json={"body": body, "client_token": client_token},
         )
 
+    # ---- accounts, favourites and saved searches (issue 13)
+    # docs/accounts-and-notifications.md, "Experience API additions".
+    def update_me(self, *, display_name: str, bio: str) -> dict:
+        """Change the logged-in user's public profile; returns the user (as ``me``)."""
+        body = {"display_name": display_name, "bio": bio}
+        return self._call("PATCH", "me", auth="required", json=body)
+
+    def change_password(self, *, old_password: str, new_password: str) -> dict:
+        """``{"revoked": n}``: every other authenticator of the user is revoked, this one
+        keeps working. A wrong old password is a 400 on ``old_password``."""
+        body = {"old_password": old_password, "new_password": new_password}
+        return self._call("POST", "auth/password", auth="required", json=body)
+
+    def request_password_reset(self, *, email: str) -> dict:
+        """Ask for a reset link; the same 202 answer whether or not the address exists."""
+        return self._call("POST", "auth/password-reset", json={"email": email})
+
+    def check_password_reset(self, token: str) -> dict:
+        """``{"username"}`` when the token is usable; a 400 on ``token`` otherwise."""
+        return self._call("POST", "auth/password-reset/check", json={"token": token})
+
+    def confirm_password_reset(self, *, token: str, new_password: str) -> dict:
+        """Set the new password with a reset token (single use: it dies with the old
+        password); every authenticator of the user is revoked."""
+        body = {"token": token, "new_password": new_password}
+        return self._call("POST", "auth/password-reset/confirm", json=body)
+
+    def favourites(self, *, page: int = 1) -> dict:
+        """The viewer's favourites: ``{"results": [card], "total", "page", "pages"}``."""
+        return self._call("GET", "favourites", auth="required", params={"page": page})
+
+    def favourite_ids(self, listing_ids) -> set[int]:
+        """Which of ``listing_ids`` (at most 100) the viewer has favourited."""
+        ids = ",".join(str(int(pk)) for pk in listing_ids)
+        body = self._call("GET", "favourites/ids", auth="required", params={"listings": ids})
+        return {int(pk) for pk in (body or {}).get("favourited") or []}
+
+    def favourite(self, listing_id: int) -> dict:
+        """Save a listing (idempotent): ``{"listing", "favourited": true, "count"}``."""
+        return self._call("PUT", f"favourites/{int(listing_id)}", auth="required")
+
+    def unfavourite(self, listing_id: int) -> dict:
+        """Remove a saved listing (idempotent): ``{"listing", "favourited": false, "count"}``."""
+        return self._call("DELETE", f"favourites/{int(listing_id)}", auth="required")
+
+    def saved_searches(self) -> list[dict]:
+        """The viewer's saved searches, newest first."""
+        return (self._call("GET", "saved-searches", auth="required") or {}).get("results") or []
+
+    def save_search(self, *, query: str, filters: Mapping[str, Any], frequency: str) -> dict:
+        """Save a search (``filters``: category, min_price, max_price, condition; empty ones
+        are left out). The same search again answers with the existing one; over the cap
+        is a 400 on ``non_field_errors``."""
+        body = {"query": query, **{k: v for k, v in filters.items() if v not in (None, "")}}
+        body["frequency"] = frequency
+        return self._call("POST", "saved-searches", auth="required", json=body)
+
+    def update_saved_search(self, saved_search_id: int, **changes) -> dict:
+        """PATCH ``paused`` and/or ``frequency`` of the viewer's own saved search."""
+        path = f"saved-searches/{int(saved_search_id)}"
+        return self._call("PATCH", path, auth="required", json=changes)
+
+    def delete_saved_search(self, saved_search_id: int) -> None:
+        """Delete the viewer's own saved search (a stranger's: PermissionDenied)."""
+        self._call("DELETE", f"saved-searches/{int(saved_search_id)}", auth="required")
+
 
 def _photo_parts(photos) -> list[tuple[str, tuple]]:
     """Uploaded files as ``requests`` multipart parts named ``photos``."""

@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "listings",
     "search",
     "trade",
+    "favourites",
+    "saved_searches",
 ]
 
 MIDDLEWARE = [

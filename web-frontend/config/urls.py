@@ -3,8 +3,10 @@
 from django.urls import path
 
 from accounts import views as accounts
+from favourites import views as favourites
 from listings import views as listings
 from mpcommon.health import healthz
+from saved_searches import views as saved_searches
 from search import views as search
 from trade import views as trade
 
@@ -28,6 +30,28 @@ urlpatterns = [
     path("orders/<int:order_id>/", trade.order_detail, name="order-detail"),
     path("messages/", trade.inbox, name="inbox"),
     path("messages/<int:thread_id>/", trade.thread, name="thread"),
+    # accounts and notifications (issue 13)
+    path("account/", accounts.account, name="account"),
+    path("account/password/", accounts.password_change, name="password-change"),
+    path("password-reset/", accounts.password_reset, name="password-reset"),
+    path(
+        "password-reset/<str:token>/",
+        accounts.password_reset_confirm,
+        name="password-reset-confirm",
+    ),
+    path("listings/<int:listing_id>/favourite/", favourites.toggle, name="listing-favourite"),
+    path("favourites/", favourites.favourite_list, name="favourites"),
+    path("saved-searches/", saved_searches.saved_search_list, name="saved-searches"),
+    path(
+        "saved-searches/<int:saved_search_id>/update/",
+        saved_searches.saved_search_update,
+        name="saved-search-update",
+    ),
+    path(
+        "saved-searches/<int:saved_search_id>/delete/",
+        saved_searches.saved_search_delete,
+        name="saved-search-delete",
+    ),
     path("healthz", healthz, name="healthz"),
 ]
 

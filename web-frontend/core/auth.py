@@ -10,8 +10,10 @@ import logging
 import re
 from datetime import UTC, datetime
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.http import HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from clients.experience_api import ExperienceApi, ExperienceApiError, NotAuthenticated
@@ -134,3 +136,25 @@ def login_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def login_required_back_to(next_url):
+    """``login_required`` for POST-only endpoints (a heart, a delete button): logging in
+    comes back to the page the form was on, ``next_url(request, *args, **kwargs)`` (a
+    local path), not to this URL, which has no GET. Covers an authenticator the API
+    refuses while the view runs, too.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                request.viewer.require()
+                return view(request, *args, **kwargs)
+            except NotAuthenticated:
+                query = urlencode({"next": next_url(request, *args, **kwargs)})
+                return HttpResponseRedirect(f"/login/?{query}")
+
+        return wrapper
+
+    return decorator

@@ -14,6 +14,7 @@ from clients.experience_api import Conflict, NotFound, PermissionDenied, Validat
 from core import views as error_views
 from core.auth import login_required, safe_next
 from core.forms import apply_api_errors
+from favourites.state import favourited_among
 from listings.forms import EditListingForm, ListingForm
 from mpcommon import listing_rules
 
@@ -31,22 +32,29 @@ RESERVED_MESSAGE = (
 @require_safe
 def home(request):
     data = request.api.home()
+    newest, popular = data.get("newest", []), data.get("popular", [])
     return render(
         request,
         "listings/home.html",
-        {"newest": data.get("newest", []), "popular": data.get("popular", [])},
+        {
+            "newest": newest,
+            "popular": popular,
+            "favourite_ids": favourited_among(request, newest, popular),
+        },
     )
 
 
 @require_safe
 def detail(request, listing_id: int):
     listing = request.api.listing(listing_id)
+    recommendations = listing.get("recommendations") or []
     return render(
         request,
         "listings/detail.html",
         {
             "listing": listing,
-            "recommendations": listing.get("recommendations") or [],
+            "recommendations": recommendations,
+            "favourite_ids": favourited_among(request, [listing], recommendations),
             # The message form's double-submit guard (rendered for logged-in buyers only).
             "message_token": uuid.uuid4().hex,
         },

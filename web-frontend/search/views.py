@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
 from clients.experience_api import SearchUnavailable, ValidationFailed
 from core.forms import apply_api_errors
+from favourites.state import favourited_among
+from mpcommon.account_rules import SAVED_SEARCH_FREQUENCIES
+from saved_searches.forms import search_fields
 from search.forms import SearchForm
+
+
+def _save_search_login_url(fields: dict) -> str:
+    """Log in, then the saved-searches page with its form filled in with this search
+    (the same link for every anonymous visitor of the page: it stays edge-cacheable)."""
+    after = "/saved-searches/" + (f"?{urlencode(fields)}" if fields else "")
+    return "/login/?" + urlencode({"next": after})
 
 
 @require_safe
@@ -16,9 +28,15 @@ def search(request):
     form = SearchForm(request.GET)
     form.is_valid()  # invalid filters are shown next to their fields and left out
     params = form.api_params()
+    saved_search = search_fields(params)
     context = {
         "form": form,
         "params": params,
+        # "Save this search": the current (valid) parameters a saved search keeps; an
+        # anonymous visitor gets a login link coming back to the prefilled form instead.
+        "saved_search_fields": saved_search,
+        "saved_search_frequencies": SAVED_SEARCH_FREQUENCIES,
+        "saved_search_login_url": _save_search_login_url(saved_search),
         "query": params.get("q", ""),
         "selected_category": params.get("category", ""),
         "search_unavailable": False,
@@ -41,8 +59,10 @@ def search(request):
         apply_api_errors(form, error)
         return render(request, "search/results.html", {**context, "results": [], "total": 0})
     facets = (data.get("facets") or {}).get("category") or []
+    results = data.get("results") or []
     context.update(
-        results=data.get("results") or [],
+        results=results,
+        favourite_ids=favourited_among(request, results),
         total=data.get("total") or 0,
         page=data.get("page") or 1,
         pages=data.get("pages") or 0,
