@@ -1,6 +1,7 @@
 """Search request building and result shaping: small pure functions, no I/O.
 
-Field names come from ``mpcommon.search_index`` (the indexer writes the same ones).
+Field names come from ``mpcommon.search_index`` (the indexer writes the same ones); the
+matching rules (text query, filters) from ``mpcommon.search_query``.
 The request body follows the Elasticsearch 8 reference: a ``bool`` query whose text
 part is a ``multi_match`` with typo tolerance plus phrase boosts, filters in filter
 context (cached, unscored), ``function_score`` for the ``hot`` order, the category
@@ -20,7 +21,10 @@ from decimal import Decimal
 
 from mpcommon.listing_rules import price_string
 
-TEXT_FIELDS = ("title^3", "description", "category_name")
+# Which listings match (words, filters) is shared with the alerts worker's saved
+# searches (mpcommon.search_query); this module adds ranking, pages, facets, highlights.
+from mpcommon.search_query import filter_clauses, normalise_words, text_query
+
 SORTS = ("relevance", "hot", "newest", "price_asc", "price_desc")
 
 # Private-use code points: cannot be typed in a query, never mistaken for markup.
@@ -59,15 +63,6 @@ class SearchParams:
         }
 
 
-def normalise_words(q: str) -> str:
-    """``q`` lowercased with runs of whitespace collapsed to one space, trimmed.
-
-    The index's text analysis lowercases and splits on whitespace, so the engine
-    answers "Brass  LAMP" exactly like "brass lamp".
-    """
-    return " ".join(q.split()).lower()
-
-
 def normalised(params: SearchParams) -> SearchParams:
     """The canonical form of ``params``: what is sent to the engine and cached."""
     return replace(params, q=normalise_words(params.q))
@@ -95,66 +90,10 @@ def cache_variant(params: SearchParams) -> str:
     return hashlib.sha256(text.encode("ascii")).hexdigest()[:32]
 
 
-def text_query(q: str) -> dict:
-    """Full-text relevance over title (boosted), description and category name.
-
-    Every term must match within one field: with typo tolerance (fuzzy
-    ``best_fields``: edit distance by term length, first character exact so a short
-    query does not match everything), or with the last word as a prefix
-    (``bool_prefix``: "vintage cam" while typing). Exact phrases and phrase prefixes
-    of the title rank higher. (A ``cross_fields`` alternative, for terms spread over
-    fields, was left out when the native engine was an emulator that lacked it; not yet
-    re-measured on Elasticsearch.)
-    """
-    return {
-        "bool": {
-            "must": [
-                {
-                    "bool": {
-                        "should": [
-                            {
-                                "multi_match": {
-                                    "query": q,
-                                    "fields": list(TEXT_FIELDS),
-                                    "type": "best_fields",
-                                    "fuzziness": "AUTO",
-                                    "prefix_length": 1,
-                                    "operator": "and",
-                                }
-                            },
-                            {
-                                # As-you-type: the last word may be unfinished.
-                                "multi_match": {
-                                    "query": q,
-                                    "fields": list(TEXT_FIELDS),
-                                    "type": "bool_prefix",
-                                    "operator": "and",
-                                }
-                            },
-                        ],
-                        "minimum_should_match": 1,
-                    }
-                }
-            ],
-            "should": [
-                {"match_phrase": {"title": {"query": q, "boost": 4}}},
-                {"match_phrase_prefix": {"title": {"query": q, "boost": 2}}},
-            ],
-        }
-    }
-
-
 def filters(params: SearchParams) -> list[dict]:
-    """Filters that restrict both the results and the facet counts."""
-    clauses: list[dict] = [{"term": {"status": "active"}}]
-    price: dict = {}
-    if params.min_price is not None:
-        price["gte"] = float(params.min_price)
-    if params.max_price is not None:
-        price["lte"] = float(params.max_price)
-    if price:
-        clauses.append({"range": {"price": price}})
-    return clauses
+    """Filters that restrict both the results and the facet counts (the category is a
+    ``post_filter``: see :func:`build_search_body`)."""
+    return filter_clauses(min_price=params.min_price, max_price=params.max_price)
 
 
 def base_query(params: SearchParams) -> dict:
