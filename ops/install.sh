@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what the native stack needs, idempotently (quick when nothing is missing):
 # system packages (as root), the repo's Python venv, the Maven-built engines (Kafka,
-# Elasticsearch) and the front end's npm packages.
+# Elasticsearch), the front end's npm packages and MailDev.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -54,6 +54,12 @@ npm_install() {  # npm ci when node_modules is missing or older than the lock fi
   fi
 }
 npm_install web-frontend   # Bootstrap (served locally by whitenoise)
+# MailDev 3, the SMTP catcher (infra:mail), needs Node.js 20 or newer.
+if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)'; then
+  echo "ERROR: MailDev (ops/mailcatcher) needs Node.js 20 or newer; this is $(node --version)" >&2
+  exit 1
+fi
+npm_install ops/mailcatcher   # MailDev, the local SMTP catcher and its web page
 
 # The real engines from Maven artifacts, into .engines/ (kept across `make clean`, like
 # .venv). Each build is skipped while its stamp matches its pom.xml; Maven's own download

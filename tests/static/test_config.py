@@ -69,10 +69,12 @@ class ComposeTest:
         }
         assert expected <= set(compose["services"])
 
-    def test_only_haproxy_publishes_ports_on_loopback(self, compose):
+    def test_only_haproxy_and_the_mail_page_publish_ports_on_loopback(self, compose):
         publishing = {name for name, svc in compose["services"].items() if svc.get("ports")}
-        assert publishing == {"haproxy"}
-        assert all(p.startswith("127.0.0.1:") for p in compose["services"]["haproxy"]["ports"])
+        assert publishing == {"haproxy", "mail"}
+        for name in publishing:
+            assert all(p.startswith("127.0.0.1:") for p in compose["services"][name]["ports"])
+        assert compose["services"]["mail"]["ports"] == ["127.0.0.1:1080:1080"]  # not SMTP
 
     def test_dependencies_wait_for_health(self, compose):
         for name, service in compose["services"].items():
@@ -142,6 +144,8 @@ class SupervisorConfigTest:
             "9093",
             "9200",
             "9300",
+            "1025",
+            "1080",
         }
 
 
