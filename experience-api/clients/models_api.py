@@ -3,9 +3,10 @@
 - Pooled connections (one ``requests.Session`` per retry policy, shared by threads).
 - Every call has a connect and a read timeout.
 - Retries with exponential backoff only where repeating a request is harmless: GET,
-  PUT, DELETE and the read-only ``POST /authenticators/resolve`` (and ``revoke``,
-  which is idempotent by contract). Other POSTs are sent exactly once: a timeout there
-  may mean the write happened.
+  PUT, DELETE and the read-only ``POST /authenticators/resolve`` and
+  ``POST /password-resets/check`` (and ``revoke``, which is idempotent by contract).
+  Other POSTs and every PATCH are sent exactly once: a timeout there may mean the write
+  happened.
 - Photo uploads (multipart, docs/selling-and-buying.md) are never retried and wait
   ``MODELS_API_UPLOAD_READ_TIMEOUT`` for models-api to decode and re-encode them.
 - Every call carries ``X-Service-Token`` and the request ID.
@@ -492,6 +493,93 @@ class ModelsApiClient:
             values = value if isinstance(value, list | tuple) else [value]
             data.extend((name, str(item)) for item in values)
         return {"data": data, "files": photo_parts(photos), "timeout": self.upload_timeout}
+
+    # ---- passwords and profile (issue 13)
+    # docs/accounts-and-notifications.md, "models-api internal API additions". The
+    # password change, the reset request and the reset confirmation are writes sent
+    # once (a repeated reset request could send a second email, a repeated change would
+    # meet a changed password). Checking a reset token reads only, so it is retried like
+    # the resolve. The profile PATCH goes once like every PATCH.
+    def change_password(self, *, authenticator: str, old_password: str, new_password: str) -> dict:
+        """``{"revoked": n}``: the user's other authenticators were revoked."""
+        return self._as_user(
+            "POST",
+            "/password",
+            authenticator,
+            json={"old_password": old_password, "new_password": new_password},
+        )
+
+    def request_password_reset(self, *, email: str) -> None:
+        """Ask for a reset link to ``email`` (202 whatever the address; nothing to return)."""
+        self._request("POST", "/password-resets", json={"email": email})
+
+    def check_password_reset(self, *, token: str) -> dict:
+        """``{"username"}`` for a usable token; ValidationFailed on ``token`` otherwise."""
+        return self._request(
+            "POST", "/password-resets/check", json={"token": token}, retry_safe=True
+        )
+
+    def confirm_password_reset(self, *, token: str, new_password: str) -> dict:
+        """``{"user_id", "revoked": n}``: the password is set, every authenticator revoked."""
+        return self._request(
+            "POST",
+            "/password-resets/confirm",
+            json={"token": token, "new_password": new_password},
+        )
+
+    def update_user(self, *, authenticator: str, user_id: int, changes: dict) -> dict:
+        """PATCH ``display_name`` and/or ``bio`` of the authenticator's own user."""
+        return self._as_user("PATCH", f"/users/{int(user_id)}", authenticator, json=changes)
+
+    # ---- favourites (issue 13): PUT and DELETE are idempotent by contract, so retried.
+    def list_favourites(self, *, authenticator: str, page: int, page_size: int) -> dict:
+        """A listing page of the user's favourites, newest favourite first."""
+        return self._as_user(
+            "GET", "/favourites", authenticator, params={"page": page, "page_size": page_size}
+        )
+
+    def favourited_ids(self, *, authenticator: str, listing_ids: Sequence[int]) -> list[int]:
+        """The subset of ``listing_ids`` (at most 100) the user favourited."""
+        body = self._as_user(
+            "GET",
+            "/favourites/ids",
+            authenticator,
+            params={"listings": ",".join(str(int(i)) for i in listing_ids)},
+        )
+        return [int(i) for i in body.get("favourited", [])]
+
+    def add_favourite(self, *, authenticator: str, listing_id: int) -> dict:
+        """``{"listing", "favourited": true, "count"}``; NotFound for an unknown listing."""
+        return self._as_user("PUT", f"/favourites/{int(listing_id)}", authenticator)
+
+    def remove_favourite(self, *, authenticator: str, listing_id: int) -> dict:
+        """``{"listing", "favourited": false, "count"}`` (also when it was not one)."""
+        return self._as_user("DELETE", f"/favourites/{int(listing_id)}", authenticator)
+
+    # ---- saved searches (issue 13)
+    # Creating is a POST sent once (models-api answers 200 with the existing search when
+    # the same one is saved again, so the user's own retry is harmless); PATCH once;
+    # DELETE retried (a repeat that finds it gone answers 404).
+    def list_saved_searches(self, *, authenticator: str) -> list[dict]:
+        return self._as_user("GET", "/saved-searches", authenticator)["results"]
+
+    def create_saved_search(self, *, authenticator: str, data: dict) -> tuple[dict, bool]:
+        """``(saved_search, created)``: created is False when models-api answered 200
+        with the user's existing identical search."""
+        saved, status = self._as_user(
+            "POST", "/saved-searches", authenticator, json=data, with_status=True
+        )
+        return saved, status == 201
+
+    def update_saved_search(
+        self, *, authenticator: str, saved_search_id: int, changes: dict
+    ) -> dict:
+        return self._as_user(
+            "PATCH", f"/saved-searches/{int(saved_search_id)}", authenticator, json=changes
+        )
+
+    def delete_saved_search(self, *, authenticator: str, saved_search_id: int) -> None:
+        self._as_user("DELETE", f"/saved-searches/{int(saved_search_id)}", authenticator)
 
     # --- health ---------------------------------------------------------------------
     def check_health(self, timeout: float = 1.0) -> None:
