@@ -35,6 +35,7 @@ USER = {
     "username": "ada",
     "display_name": "Ada L.",
     "email": "ada@example.com",
+    "bio": "I restore old lamps.",
     "date_joined": "2026-11-01T10:00:00Z",
 }
 _ids = itertools.count(100)

@@ -1,9 +1,32 @@
-"""Reads about users: who owns an authenticator (cached briefly in Redis)."""
+"""Reads about users: who owns an authenticator (cached briefly in Redis).
+
+A resolution is cached under a hash of its token for at most ``AUTH_CACHE_SECONDS``
+counted from the moment it was asked of models-api. Two ways end it sooner:
+
+- logout writes the "revoked" marker ``INVALID`` over the token's own entry
+  (accounts.services.log_out);
+- a change that models-api made to a user's authenticators or profile (password
+  change: the others revoked; reset: all revoked; profile edit: new name) writes the
+  user's *stale mark* (:func:`forget_resolutions_of_user`), the time of the change.
+  Every cached resolution of that user asked before it counts as absent: the next
+  request resolves its token again with models-api, which answers 401 for a revoked one
+  (then cached as ``INVALID``) or the user as it now is. So a revoked authenticator
+  stops working here at once, not after the cache's lifetime. The mark lives as long as
+  any resolution it could overrule (``AUTH_CACHE_SECONDS``); it costs one more Redis
+  read per request served from the cache.
+
+The times compared are the resolving and the marking process's clocks (one machine, or
+NTP-synchronised ones); a resolution asked before the change but cached after it
+(a request racing the change) is older than the mark, so it is overruled too. If Redis
+cannot take the mark, cached resolutions end within their ``AUTH_CACHE_SECONDS``.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
+import time
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -20,8 +43,19 @@ NEGATIVE_CACHE_SECONDS = 10
 
 
 def authenticator_cache_key(token: str) -> str:
-    # Never store the token itself: a Redis dump must not hand out sessions.
-    return "auth:" + hashlib.sha256(token.encode()).hexdigest()
+    # Never store the token itself: a Redis dump must not hand out sessions. ("v2": the
+    # entry is {"user", "resolved_at"}; a worker of the previous release reads "auth:".)
+    return "auth:v2:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+def stale_mark_key(user_id: int) -> str:
+    return f"auth-stale:{int(user_id)}"
+
+
+def forget_resolutions_of_user(user_id: int) -> None:
+    """Overrule every cached resolution of ``user_id``'s authenticators made until now
+    (see the module docstring): call it after models-api changed them or the user."""
+    cache.set(stale_mark_key(user_id), time.time(), timeout=settings.AUTH_CACHE_SECONDS + 1)
 
 
 def _seconds_until(expires_at: str | None) -> float | None:
@@ -36,6 +70,23 @@ def _seconds_until(expires_at: str | None) -> float | None:
     return (moment - datetime.now(UTC)).total_seconds()
 
 
+def _cached_user(key: str) -> dict | None:
+    """The cached user of a token's entry, or None when there is none or it is
+    overruled by its user's stale mark (the entry is then dropped)."""
+    cached = cache.get(key)
+    if cached == INVALID:
+        raise models_api.NotAuthenticated("Invalid or expired authenticator.")
+    if not isinstance(cached, dict):
+        return None
+    user = cached["user"]
+    marked_at = cache.get(stale_mark_key(user["id"]))
+    if marked_at is not None and cached["resolved_at"] <= float(marked_at):
+        # delete, then resolve and cache.add: a logout's INVALID written meanwhile wins.
+        cache.delete(key)
+        return None
+    return user
+
+
 def user_for_authenticator(token: str) -> ApiUser:
     """Resolve ``token`` to its user.
 
@@ -45,21 +96,23 @@ def user_for_authenticator(token: str) -> ApiUser:
     if not TOKEN_FORMAT.match(token):
         raise models_api.NotAuthenticated("Invalid authenticator.")
     key = authenticator_cache_key(token)
-    cached = cache.get(key)
-    if cached == INVALID:
-        raise models_api.NotAuthenticated("Invalid or expired authenticator.")
-    if isinstance(cached, dict):
+    cached = _cached_user(key)
+    if cached is not None:
         return ApiUser.from_models_api(cached, token)
+    asked_at = time.time()  # before the call: a change made while it runs overrules it
     try:
         resolved = models_api.get_client().resolve_authenticator(token)
     except models_api.NotAuthenticated:
         cache.add(key, INVALID, timeout=NEGATIVE_CACHE_SECONDS)
         raise models_api.NotAuthenticated("Invalid or expired authenticator.") from None
-    ttl = settings.AUTH_CACHE_SECONDS
+    # Trusted AUTH_CACHE_SECONDS from the question (so a stale mark that lives as long
+    # outlives it), never past the authenticator's expiry.
+    ttl = settings.AUTH_CACHE_SECONDS - (time.time() - asked_at)
     remaining = _seconds_until(resolved.get("expires_at"))
     if remaining is not None:
-        ttl = min(ttl, int(remaining))
+        ttl = min(ttl, remaining)
+    ttl = math.floor(ttl)
     if ttl > 0:
         # add, not set: a logout that raced with this resolve wrote INVALID and wins.
-        cache.add(key, resolved["user"], timeout=ttl)
+        cache.add(key, {"user": resolved["user"], "resolved_at": asked_at}, timeout=ttl)
     return ApiUser.from_models_api(resolved["user"], token)

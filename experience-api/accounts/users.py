@@ -13,6 +13,7 @@ class ApiUser:
     username: str
     display_name: str = ""
     email: str = ""
+    bio: str = ""
     date_joined: str | None = None
     token: str = field(default="", repr=False)
 
@@ -26,6 +27,7 @@ class ApiUser:
             username=user["username"],
             display_name=user.get("display_name") or "",
             email=user.get("email") or "",
+            bio=user.get("bio") or "",
             date_joined=user.get("date_joined"),
             token=token,
         )
@@ -37,5 +39,6 @@ class ApiUser:
             "username": self.username,
             "display_name": self.display_name,
             "email": self.email,
+            "bio": self.bio,
             "date_joined": self.date_joined,
         }

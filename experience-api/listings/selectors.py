@@ -83,8 +83,20 @@ def categories() -> list[dict]:
     )
 
 
+PUBLIC_USER_FIELDS = ("id", "username", "display_name", "bio", "date_joined")
+
+
+def public_user(user: dict) -> dict:
+    """The user as anyone may see them: exactly the public fields (``bio`` "" when
+    models-api has none), nothing else models-api may add."""
+    shown = {name: user.get(name) for name in PUBLIC_USER_FIELDS}
+    shown["bio"] = shown["bio"] or ""
+    return shown
+
+
 def user_profile(user_id: int, *, page: int) -> dict:
-    """A public profile: the user and one page of their active listings (not cached)."""
+    """A public profile: the user (with their bio) and one page of their active
+    listings (not cached)."""
     client = models_api.get_client()
     user, listings = models_api.run_concurrently(
         lambda: client.get_user(user_id),
@@ -98,7 +110,7 @@ def user_profile(user_id: int, *, page: int) -> dict:
     )
     total = listings["count"]
     return {
-        "user": user,
+        "user": public_user(user),
         "listings": [card(item) for item in listings["results"]],
         "total": total,
         "page": page,

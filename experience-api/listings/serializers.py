@@ -175,6 +175,7 @@ class UserPublicOutput(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
     display_name = serializers.CharField()
+    bio = serializers.CharField(help_text="As written: escape it when rendering.")
     date_joined = serializers.DateTimeField()
 
 

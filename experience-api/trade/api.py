@@ -41,6 +41,7 @@ class TradeView(NeverCachedView):
 
 class OrderCollectionView(TradeView):
     @extend_schema(
+        operation_id="orders_list",  # not orders_retrieve: that is GET /orders/{order_id}
         parameters=[OpenApiParameter("role", str, enum=["buyer", "seller"]), *_PAGE],
         responses={200: OrderPageOutput, **_ERRORS, 503: ErrorOutput},
         summary="The viewer's purchases and sales, newest first",
@@ -85,6 +86,7 @@ class OrderActionView(TradeView):
 
 class ThreadCollectionView(TradeView):
     @extend_schema(
+        operation_id="threads_list",  # not threads_retrieve: GET /threads/{thread_id}
         parameters=_PAGE,
         responses={200: ThreadPageOutput, **_ERRORS, 503: ErrorOutput},
         summary="The viewer's conversations, latest activity first, with unread counts",

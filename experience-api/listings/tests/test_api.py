@@ -311,7 +311,7 @@ class CreateListingTest:
 
 class UserProfileTest:
     def test_profile_has_user_cards_and_pages(self, api, models):
-        public = {k: USER[k] for k in ("id", "username", "display_name", "date_joined")}
+        public = {k: USER[k] for k in ("id", "username", "display_name", "bio", "date_joined")}
         models.add(responses.GET, MODELS + "/users/7", json=public)
         models.add(
             responses.GET,
