@@ -7,7 +7,17 @@ clients); anything else gets a JSON 404.
 from django.urls import re_path
 from drf_spectacular.views import SpectacularJSONAPIView
 
-from accounts.api import LoginView, LogoutView, MeView, SignupView
+from accounts.api import (
+    LoginView,
+    LogoutView,
+    MeView,
+    PasswordChangeView,
+    PasswordResetCheckView,
+    PasswordResetConfirmView,
+    PasswordResetView,
+    SignupView,
+)
+from favourites.api import FavouriteIdsView, FavouritesView, FavouriteView
 from health.views import readyz
 from listings.api import (
     CategoriesView,
@@ -22,6 +32,7 @@ from listings.api import (
 from listings.page_views import edge_page_views
 from media.views import media_object
 from mpcommon.health import healthz
+from saved_searches.api import SavedSearchCollectionView, SavedSearchDetailView
 from search.api import SearchView
 from trade.api import (
     ListingMessageView,
@@ -78,7 +89,24 @@ urlpatterns = [
     api("auth/signup", SignupView.as_view(), "signup"),
     api("auth/login", LoginView.as_view(), "login"),
     api("auth/logout", LogoutView.as_view(), "logout"),
+    api("auth/password", PasswordChangeView.as_view(), "password-change"),
+    api("auth/password-reset", PasswordResetView.as_view(), "password-reset"),
+    api("auth/password-reset/check", PasswordResetCheckView.as_view(), "password-reset-check"),
+    api(
+        "auth/password-reset/confirm",
+        PasswordResetConfirmView.as_view(),
+        "password-reset-confirm",
+    ),
     api("me", MeView.as_view(), "me"),
+    api("favourites", FavouritesView.as_view(), "favourites"),
+    api("favourites/ids", FavouriteIdsView.as_view(), "favourite-ids"),
+    api(f"favourites/{ID.format(name='listing_id')}", FavouriteView.as_view(), "favourite"),
+    api("saved-searches", SavedSearchCollectionView.as_view(), "saved-searches"),
+    api(
+        f"saved-searches/{ID.format(name='saved_search_id')}",
+        SavedSearchDetailView.as_view(),
+        "saved-search",
+    ),
     api(f"users/{ID.format(name='user_id')}", UserProfileView.as_view(), "user-profile"),
     api("categories", CategoriesView.as_view(), "categories"),
     api("schema", SchemaView.as_view(), "schema"),
