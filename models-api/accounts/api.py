@@ -10,6 +10,15 @@ from accounts import selectors, services
 from accounts.serializers import (
     AuthenticatorOut,
     CredentialsIn,
+    EmptyOut,
+    PasswordChangedOut,
+    PasswordChangeIn,
+    PasswordResetConfirmIn,
+    PasswordResetDoneOut,
+    PasswordResetRequestIn,
+    ProfileUpdateIn,
+    ResetTokenCheckedOut,
+    ResetTokenIn,
     ResolvedAuthenticatorOut,
     TokenIn,
     UserCreateIn,
@@ -19,8 +28,8 @@ from accounts.serializers import (
     resolved_authenticator_representation,
     user_representation,
 )
-from core.schema import error_responses
-from core.views import ServiceAPIView, validated
+from core.schema import AUTHENTICATOR_PARAMETER, error_responses
+from core.views import AUTHENTICATOR_HEADER, ServiceAPIView, validated
 
 
 class UserCreateApi(ServiceAPIView):
@@ -44,6 +53,75 @@ class UserDetailApi(ServiceAPIView):
     )
     def get(self, request, user_id: int):
         return Response(user_representation(selectors.user_by_id(user_id)))
+
+    @extend_schema(
+        operation_id="users_partial_update",
+        parameters=[AUTHENTICATOR_PARAMETER],
+        request=ProfileUpdateIn,
+        responses={200: UserOut, **error_responses(400, 403, 413)},
+        summary="Change one's own display name and bio (that user's authenticator only)",
+    )
+    def patch(self, request, user_id: int):
+        actor = self.acting_user()
+        data = validated(ProfileUpdateIn, request.data)
+        user = services.update_profile(user_id=user_id, actor=actor, changes=dict(data))
+        return Response(user_representation(user))
+
+
+class PasswordChangeApi(ServiceAPIView):
+    @extend_schema(
+        operation_id="password_change",
+        parameters=[AUTHENTICATOR_PARAMETER],
+        request=PasswordChangeIn,
+        responses={200: PasswordChangedOut, **error_responses(400, 413)},
+        summary="Change the acting user's password; their other authenticators are revoked",
+    )
+    def post(self, request):
+        user = self.acting_user()
+        data = validated(PasswordChangeIn, request.data)
+        revoked = services.change_password(
+            user=user, current_token=request.headers[AUTHENTICATOR_HEADER], **data
+        )
+        return Response({"revoked": revoked})
+
+
+class PasswordResetApi(ServiceAPIView):
+    @extend_schema(
+        operation_id="password_resets_create",
+        request=PasswordResetRequestIn,
+        responses={202: EmptyOut, **error_responses(400, 413)},
+        summary="Email a reset link to the accounts using this address (202 whatever happens)",
+    )
+    def post(self, request):
+        data = validated(PasswordResetRequestIn, request.data)
+        services.request_password_reset(email=data["email"])
+        return Response({}, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetCheckApi(ServiceAPIView):
+    @extend_schema(
+        operation_id="password_resets_check",
+        request=ResetTokenIn,
+        responses={200: ResetTokenCheckedOut, **error_responses(400, 413)},
+        summary="Whether a reset token is still valid (400 `token` if not), and for whom",
+    )
+    def post(self, request):
+        data = validated(ResetTokenIn, request.data)
+        user = services.check_reset_token(token=data["token"])
+        return Response({"username": user.username})
+
+
+class PasswordResetConfirmApi(ServiceAPIView):
+    @extend_schema(
+        operation_id="password_resets_confirm",
+        request=PasswordResetConfirmIn,
+        responses={200: PasswordResetDoneOut, **error_responses(400, 413)},
+        summary="Set a new password with a reset token (once); every authenticator is revoked",
+    )
+    def post(self, request):
+        data = validated(PasswordResetConfirmIn, request.data)
+        user, revoked = services.reset_password(**data)
+        return Response({"user_id": user.id, "revoked": revoked})
 
 
 class AuthenticatorCreateApi(ServiceAPIView):

@@ -14,6 +14,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from mpcommon.account_rules import (
+    BIO_MAX_LENGTH,
     DISPLAY_NAME_MAX_LENGTH,
     EMAIL_MAX_LENGTH,
     USERNAME_MAX_LENGTH,
@@ -47,6 +48,8 @@ class User(AbstractBaseUser):
     )
     email = models.EmailField(max_length=EMAIL_MAX_LENGTH)
     display_name = models.CharField(max_length=DISPLAY_NAME_MAX_LENGTH, blank=True)
+    # db_default too: code deployed before this column can still insert users.
+    bio = models.CharField(max_length=BIO_MAX_LENGTH, blank=True, default="", db_default="")
     date_joined = models.DateTimeField(default=timezone.now)
     is_active = models.BooleanField(default=True)
 

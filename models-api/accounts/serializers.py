@@ -13,7 +13,13 @@ from accounts.models import Authenticator, User
 from accounts.selectors import new_user_problems
 from core.formatting import iso_utc
 from mpcommon import account_rules
-from mpcommon.account_rules import DISPLAY_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH
+from mpcommon.account_rules import (
+    BIO_MAX_LENGTH,
+    DISPLAY_NAME_MAX_LENGTH,
+    EMAIL_MAX_LENGTH,
+    RESET_TOKEN_MAX_LENGTH,
+    USERNAME_MAX_LENGTH,
+)
 from mpcommon.api_fields import AllErrorsSerializer, StrictCharField, StrictEmailField
 
 PASSWORD_MAX_LENGTH = 1024  # hashing is deliberately slow: bound the work per request
@@ -25,6 +31,7 @@ def user_representation(user: User, *, with_email: bool = False) -> dict:
         "id": user.id,
         "username": user.username,
         "display_name": user.public_name,
+        "bio": user.bio,
         "date_joined": iso_utc(user.date_joined),
     }
     if with_email:
@@ -76,6 +83,55 @@ class TokenIn(serializers.Serializer):
     token = StrictCharField(max_length=TOKEN_MAX_LENGTH)
 
 
+class NoUnknownFields:
+    """A 400 per field the serializer does not know (a typo must not pass silently)."""
+
+    def validate(self, attrs):
+        if hasattr(self.initial_data, "keys"):
+            unknown = sorted(set(self.initial_data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().validate(attrs)
+
+
+class ProfileUpdateIn(NoUnknownFields, serializers.Serializer):
+    """PATCH /users/<id>: any of the profile fields; at least one."""
+
+    display_name = StrictCharField(
+        max_length=DISPLAY_NAME_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        help_text="Empty: shown as the username.",
+    )
+    bio = StrictCharField(max_length=BIO_MAX_LENGTH, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if not attrs:
+            raise serializers.ValidationError("Provide at least one field to change.")
+        return attrs
+
+
+class PasswordChangeIn(NoUnknownFields, serializers.Serializer):
+    old_password = StrictCharField(max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False)
+    new_password = StrictCharField(max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False)
+
+
+class PasswordResetRequestIn(NoUnknownFields, serializers.Serializer):
+    email = StrictEmailField(max_length=EMAIL_MAX_LENGTH)
+
+
+class ResetTokenIn(NoUnknownFields, serializers.Serializer):
+    token = StrictCharField(
+        max_length=RESET_TOKEN_MAX_LENGTH,
+        help_text="The public reset token from the emailed link: `<uidb64>.<token>`.",
+    )
+
+
+class PasswordResetConfirmIn(ResetTokenIn):
+    new_password = StrictCharField(max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False)
+
+
 # ---------------------------------------------------------------- output (schema only)
 
 
@@ -83,6 +139,7 @@ class UserOut(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
     display_name = serializers.CharField()
+    bio = serializers.CharField()
     date_joined = serializers.DateTimeField()
 
 
@@ -99,3 +156,20 @@ class AuthenticatorOut(serializers.Serializer):
 class ResolvedAuthenticatorOut(serializers.Serializer):
     user = UserWithEmailOut()
     expires_at = serializers.DateTimeField()
+
+
+class PasswordChangedOut(serializers.Serializer):
+    revoked = serializers.IntegerField(help_text="The user's other authenticators revoked.")
+
+
+class EmptyOut(serializers.Serializer):
+    """``{}``: the same answer whatever happened."""
+
+
+class ResetTokenCheckedOut(serializers.Serializer):
+    username = serializers.CharField()
+
+
+class PasswordResetDoneOut(serializers.Serializer):
+    user_id = serializers.IntegerField()
+    revoked = serializers.IntegerField(help_text="Every authenticator of the user, revoked.")

@@ -78,6 +78,10 @@ class Listing(models.Model):
     # Starts at 1, +1 on every update and on delete; copied into events so consumers
     # can ignore stale or repeated ones.
     version = models.PositiveIntegerField(default=1)
+    # Users who favourited it (favourites.Favourite rows), kept in the transaction that
+    # adds or removes one. Not part of the listing document: no event, no version bump.
+    # db_default too: code deployed before this column can still insert listings.
+    favourite_count = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [
@@ -96,6 +100,9 @@ class Listing(models.Model):
                 condition=~Q(title=""), name="catalogue_listing_title_not_empty"
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="catalogue_listing_version"),
+            models.CheckConstraint(
+                condition=Q(favourite_count__gte=0), name="catalogue_listing_favourite_count"
+            ),
         ]
         indexes = [
             # Home page "newest": WHERE status = 'active' ORDER BY created_at DESC, id DESC.

@@ -48,8 +48,17 @@ def category_representation(category: Category) -> dict:
 
 
 def listing_representation(listing: Listing) -> dict:
-    """The listing document (needs ``seller`` and ``category`` loaded, and ``photos``
-    prefetched, or it costs one query)."""
+    """The listing as the API returns it: the document plus ``favourite_count`` (needs
+    ``seller`` and ``category`` loaded, and ``photos`` prefetched, or it costs one query)."""
+    return {**listing_document(listing), "favourite_count": listing.favourite_count}
+
+
+def listing_document(listing: Listing) -> dict:
+    """The listing document that listing events carry (the search index's source).
+
+    ``favourite_count`` is left out on purpose: favouriting is not a change of the
+    listing (no version bump, no event), so a count in events would always be stale.
+    """
     seller = listing.seller
     return {
         "id": listing.id,
@@ -226,6 +235,9 @@ class ListingOut(serializers.Serializer):
     updated_at = serializers.DateTimeField()
     version = serializers.IntegerField()
     photos = PhotoOut(many=True, help_text="In position order; the first is the cover.")
+    favourite_count = serializers.IntegerField(
+        help_text="Users who favourited it (not in listing events)."
+    )
 
 
 class ListingCreateMultipartIn(ListingCreateIn):

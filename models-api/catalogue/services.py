@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from catalogue.models import Category, Listing, ListingCondition, Recommendation
-from catalogue.serializers import listing_representation
+from catalogue.serializers import listing_document
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mpcommon import events, listing_rules
 from mpcommon.imaging import Reencoded
@@ -67,7 +67,7 @@ def create_listing(
             event_type=events.LISTING_CREATED,
             listing_id=listing.id,
             version=listing.version,
-            document=listing_representation(listing),
+            document=listing_document(listing),
         )
     logger.info("listing created", extra={"listing_id": listing.id, "seller_id": seller.id})
     return listing
@@ -95,7 +95,7 @@ def record_listing_change(listing: Listing, fields: Sequence[str] = ()) -> None:
         event_type=events.LISTING_UPDATED,
         listing_id=listing.id,
         version=listing.version,
-        document=listing_representation(listing),
+        document=listing_document(listing),
     )
 
 
@@ -142,8 +142,10 @@ def update_listing(
     is not one of its photos). Raises NotFound, PermissionDenied (not the
     seller), Conflict (a status change of a reserved listing) or ValidationFailed
     (unknown category, photo ids not of this listing, too many photos); nothing is
-    written then. Records ``listing.updated`` with the new document.
+    written then. Records ``listing.updated`` with the new document. A lower price on an
+    active listing also writes the price-drop emails to the users who favourited it.
     """
+    from favourites.services import write_price_drop_emails
     from photos.services import change_gallery
 
     unknown = set(changes) - set(WRITABLE_FIELDS)
@@ -151,6 +153,7 @@ def update_listing(
         raise ValidationFailed({name: ["Unknown field."] for name in sorted(unknown)})
     with transaction.atomic():
         listing = _locked_listing_of(listing_id, actor)
+        old_price = listing.price
         if "status" in changes and changes["status"] != listing.status:
             _refuse_if_reserved(listing)
         for field, value in changes.items():
@@ -164,6 +167,8 @@ def update_listing(
         if changes.get("status") in ("sold", "withdrawn"):
             _decline_open_orders(listing.id)
         record_listing_change(listing, list(changes))
+        if "price" in changes:
+            write_price_drop_emails(listing=listing, old_price=old_price)
     logger.info(
         "listing updated",
         extra={

@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "trade",
     "photos",
     "notifications",
+    "favourites",
+    "alerts",
     "huey.contrib.djhuey",
 ]
 

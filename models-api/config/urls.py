@@ -14,6 +14,8 @@ api_v1 = [
     path("", include("catalogue.urls")),
     path("", include("trade.urls")),
     path("", include("photos.urls")),
+    path("", include("favourites.urls")),
+    path("", include("alerts.urls")),
     path("schema", SpectacularJSONAPIView.as_view(), name="schema"),
 ]
 

@@ -33,7 +33,7 @@ class UserCreateApiTest:
         response = signup(api_client)
         assert response.status_code == 201
         body = response.json()
-        assert set(body) == {"id", "username", "display_name", "date_joined", "email"}
+        assert set(body) == {"id", "username", "display_name", "bio", "date_joined", "email"}
         assert body["username"] == "carol"
         assert body["email"] == "carol@example.com"
         assert body["date_joined"].endswith("Z")
@@ -144,6 +144,7 @@ class UserDetailApiTest:
             "id": user.id,
             "username": "alice",
             "display_name": user.public_name,
+            "bio": "",
             "date_joined": user.date_joined.isoformat().replace("+00:00", "Z"),
         }
 

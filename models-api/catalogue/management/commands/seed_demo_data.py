@@ -23,7 +23,7 @@ from django.utils import timezone
 from accounts.models import User
 from catalogue.demo_data import demo_listings, demo_users
 from catalogue.models import Category, Listing
-from catalogue.serializers import listing_representation
+from catalogue.serializers import listing_document
 from mpcommon import events
 from outbox.models import OutboxEvent
 from outbox.services import notify_relay
@@ -124,7 +124,7 @@ class Command(BaseCommand):
                         events.LISTING_CREATED,
                         listing.id,
                         listing.version,
-                        listing_representation(listing),
+                        listing_document(listing),
                     ),
                 )
                 for listing in created
