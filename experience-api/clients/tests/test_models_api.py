@@ -326,6 +326,143 @@ class ModelsApiClientPhotosTest:
         assert models.calls[0].request.headers["X-Authenticator"] == "tok"
 
 
+# Issue 13 calls: (method, path, call, whether a 503 may be repeated).
+# docs/accounts-and-notifications.md, "models-api internal API additions".
+ACCOUNT_CALLS = [
+    (
+        responses.POST,
+        "/password",
+        lambda c: c.change_password(authenticator="tok", old_password="o", new_password="n"),
+        False,
+    ),
+    (responses.POST, "/password-resets", lambda c: c.request_password_reset(email="a@x.io"), False),
+    (responses.POST, "/password-resets/check", lambda c: c.check_password_reset(token="u.t"), True),
+    (
+        responses.POST,
+        "/password-resets/confirm",
+        lambda c: c.confirm_password_reset(token="u.t", new_password="n"),
+        False,
+    ),
+    (
+        responses.PATCH,
+        "/users/7",
+        lambda c: c.update_user(authenticator="tok", user_id=7, changes={"bio": "b"}),
+        False,
+    ),
+    (
+        responses.GET,
+        "/favourites",
+        lambda c: c.list_favourites(authenticator="tok", page=1, page_size=24),
+        True,
+    ),
+    (
+        responses.GET,
+        "/favourites/ids",
+        lambda c: c.favourited_ids(authenticator="tok", listing_ids=[1, 2]),
+        True,
+    ),
+    (
+        responses.PUT,
+        "/favourites/5",
+        lambda c: c.add_favourite(authenticator="tok", listing_id=5),
+        True,
+    ),
+    (
+        responses.DELETE,
+        "/favourites/5",
+        lambda c: c.remove_favourite(authenticator="tok", listing_id=5),
+        True,
+    ),
+    (responses.GET, "/saved-searches", lambda c: c.list_saved_searches(authenticator="tok"), True),
+    (
+        responses.POST,
+        "/saved-searches",
+        lambda c: c.create_saved_search(authenticator="tok", data={"query": "q"}),
+        False,
+    ),
+    (
+        responses.PATCH,
+        "/saved-searches/41",
+        lambda c: c.update_saved_search(authenticator="tok", saved_search_id=41, changes={}),
+        False,
+    ),
+    (
+        responses.DELETE,
+        "/saved-searches/41",
+        lambda c: c.delete_saved_search(authenticator="tok", saved_search_id=41),
+        True,
+    ),
+]
+ACCOUNT_CALL_IDS = [f"{method} {path}" for method, path, _, _ in ACCOUNT_CALLS]
+
+
+class ModelsApiClientAccountsTest:
+    @pytest.mark.parametrize(
+        ("method", "path", "send", "repeatable"), ACCOUNT_CALLS, ids=ACCOUNT_CALL_IDS
+    )
+    def test_only_reads_and_idempotent_writes_are_retried(
+        self, models, method, path, send, repeatable
+    ):
+        models.add(method, MODELS + path, status=503)
+        with pytest.raises(ModelsApiUnavailable):
+            send(make_client(retries=2))
+        assert len(models.calls) == (3 if repeatable else 1)
+
+    @pytest.mark.parametrize(
+        ("method", "path", "send", "repeatable"), ACCOUNT_CALLS, ids=ACCOUNT_CALL_IDS
+    )
+    def test_user_calls_carry_the_authenticator_and_service_calls_do_not(
+        self, models, method, path, send, repeatable
+    ):
+        models.add(method, MODELS + path, json={"results": [], "favourited": [], "revoked": 0})
+        send(make_client())
+        headers = models.calls[0].request.headers
+        assert headers["X-Service-Token"] == "svc-secret"
+        if path.startswith("/password-resets"):
+            assert "X-Authenticator" not in headers
+        else:
+            assert headers["X-Authenticator"] == "tok"
+
+    @pytest.mark.parametrize(
+        ("method", "path", "send", "repeatable"), ACCOUNT_CALLS, ids=ACCOUNT_CALL_IDS
+    )
+    def test_a_401_on_a_user_call_is_about_the_user(self, models, method, path, send, repeatable):
+        models.add(method, MODELS + path, status=401, json={"error": "not_authenticated"})
+        expected = ModelsApiUnavailable if path.startswith("/password-resets") else NotAuthenticated
+        with pytest.raises(expected):
+            send(make_client())
+
+    def test_favourite_ids_are_joined_with_commas(self, models):
+        models.add(
+            responses.GET,
+            MODELS + "/favourites/ids",
+            json={"favourited": [3]},
+            match=[responses.matchers.query_string_matcher("listings=3,4")],
+        )
+        assert make_client().favourited_ids(authenticator="tok", listing_ids=[3, 4]) == [3]
+
+    @pytest.mark.parametrize(("status", "created"), [(201, True), (200, False)])
+    def test_create_saved_search_tells_new_from_existing(self, models, status, created):
+        models.add(responses.POST, MODELS + "/saved-searches", json={"id": 41}, status=status)
+        saved, was_created = make_client().create_saved_search(authenticator="t", data={})
+        assert (saved["id"], was_created) == (41, created)
+
+    def test_delete_saved_search_204_returns_none(self, models):
+        models.add(responses.DELETE, MODELS + "/saved-searches/41", status=204)
+        assert make_client().delete_saved_search(authenticator="t", saved_search_id=41) is None
+
+    def test_reset_check_400_is_validation_failed_on_token(self, models):
+        models.add(
+            responses.POST,
+            MODELS + "/password-resets/check",
+            status=400,
+            json={"error": "validation_failed", "fields": {"token": ["Expired."]}},
+        )
+        with pytest.raises(ValidationFailed) as raised:
+            make_client().check_password_reset(token="u.t")
+        assert raised.value.fields == {"token": ["Expired."]}
+
+
 KEY = "ab" * 32 + ".png"
 
 

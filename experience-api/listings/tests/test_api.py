@@ -336,6 +336,20 @@ class UserProfileTest:
         assert [c["id"] for c in body["listings"]] == [1]
         assert (body["total"], body["page"], body["pages"]) == (41, 2, 3)
 
+    def test_profile_shows_public_fields_only_and_an_empty_bio_when_absent(self, api, models):
+        from_models = {"id": 7, "username": "ada", "display_name": "Ada L.",
+                       "date_joined": "2026-11-01T10:00:00Z", "favourites": 3}  # fmt: skip
+        models.add(responses.GET, MODELS + "/users/7", json=from_models)
+        models.add(responses.GET, listings_url(), json=a_page([]))
+        user = api.get("/api/v1/users/7").json()["user"]
+        assert user == {
+            "id": 7,
+            "username": "ada",
+            "display_name": "Ada L.",
+            "bio": "",
+            "date_joined": "2026-11-01T10:00:00Z",
+        }
+
     def test_profile_unknown_user_is_404(self, api, models):
         models.add(responses.GET, MODELS + "/users/9", status=404, json={"error": "not_found"})
         models.add(responses.GET, listings_url(), json=a_page([]))
