@@ -22,6 +22,7 @@ from .settings import ImproperlyConfigured, Settings
 logger = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 100
+MATCHES_PER_REQUEST = 1000  # saved search ids per POST /saved-searches/matches
 
 # 4xx answers that say the request itself is refused (a malformed body, one too large):
 # sending it again unchanged cannot succeed. Every other error answer is transient
@@ -204,8 +205,19 @@ class ModelsApiClient:
         """Report the saved searches a new listing matches; models-api emails (instant) or
         queues for the digest (daily) each match once, skipping paused, deleted, own
         and throttled ones: ``{"emailed": n, "queued_for_digest": n}``. Idempotent."""
-        payload = {"listing": listing_id, "saved_searches": sorted(set(saved_search_ids))}
-        return self._request("POST", "/saved-searches/matches", json=payload)
+        ids = sorted(set(saved_search_ids))
+        totals = {"emailed": 0, "queued_for_digest": 0}
+        # models-api takes up to 10,000 ids per call; a popular listing is sent in parts
+        # (each part idempotent on its own, so a retry of any part is harmless).
+        for start in range(0, max(len(ids), 1), MATCHES_PER_REQUEST):
+            payload = {
+                "listing": listing_id,
+                "saved_searches": ids[start : start + MATCHES_PER_REQUEST],
+            }
+            answer = self._request("POST", "/saved-searches/matches", json=payload)
+            for key in totals:
+                totals[key] += int(answer.get(key, 0) or 0)
+        return totals
 
 
 def is_transient(exc: BaseException) -> bool:

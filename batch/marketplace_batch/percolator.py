@@ -24,6 +24,7 @@ installed), the ``query`` field is added and every stored search re-indexed with
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -287,6 +288,8 @@ class SearchMatcher:
         self.es = es
         self.index = index
         self.candidates_index = candidates_index or candidates_index_name(index)
+        # Candidate ids of this process only: several workers may share the index.
+        self.id_prefix = f"{uuid.uuid4().hex[:12]}-"
 
     def prepare(self) -> None:
         """Create (or extend) the candidates index with the listings mapping."""
@@ -312,7 +315,7 @@ class SearchMatcher:
         searches = stored_searches(self.es, self.index) if documents else []
         if not searches:
             return {}
-        ids = [f"slot-{slot}" for slot in range(len(documents))]
+        ids = [f"{self.id_prefix}{slot}" for slot in range(len(documents))]
         operations: list[dict] = []
         for doc_id, document in zip(ids, documents, strict=True):
             operations.append({"index": {"_index": self.candidates_index, "_id": doc_id}})
@@ -361,6 +364,6 @@ class SearchMatcher:
                     )
                     continue
                 for found in answer["hits"]["hits"]:
-                    slot = int(found["_id"].removeprefix("slot-"))
+                    slot = int(found["_id"].removeprefix(self.id_prefix))
                     matches.setdefault(slot, set()).add(int(hit["_id"]))
         return {slot: sorted(found) for slot, found in matches.items()}

@@ -19,7 +19,7 @@ import responses
 from elasticsearch import BadRequestError
 from responses import matchers
 
-from marketplace_batch import kafka_io, percolator, search
+from marketplace_batch import kafka_io, models_api, percolator, search
 from marketplace_batch.alerts import (
     AlertsWorker,
     ListingMatcher,
@@ -632,3 +632,24 @@ class AlertsWorkerTest:
             {"listing": 1, "saved_searches": [71]},
             {"listing": 2, "saved_searches": [71]},
         ]
+
+
+class MatchesClientTest:
+    @responses.activate
+    def test_ids_sorted_once_each_with_the_service_token(self):
+        responses.post(MATCHES_URL, json={"emailed": 2, "queued_for_digest": 1})
+        client = ModelsApiClient("http://models.test", "secret")
+        assert client.saved_search_matches(7, [3, 1, 3]) == {"emailed": 2, "queued_for_digest": 1}
+        assert posted() == [{"listing": 7, "saved_searches": [1, 3]}]
+        assert responses.calls[0].request.headers["X-Service-Token"] == "secret"
+
+    @responses.activate
+    def test_many_ids_sent_in_parts_and_the_answers_added_up(self, monkeypatch):
+        monkeypatch.setattr(models_api, "MATCHES_PER_REQUEST", 2)
+        responses.post(MATCHES_URL, json={"emailed": 1, "queued_for_digest": 1})
+        client = ModelsApiClient("http://models.test", "secret")
+        assert client.saved_search_matches(7, [5, 4, 3, 2, 1]) == {
+            "emailed": 3,
+            "queued_for_digest": 3,
+        }
+        assert [body["saved_searches"] for body in posted()] == [[1, 2], [3, 4], [5]]

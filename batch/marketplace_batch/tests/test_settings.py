@@ -35,3 +35,28 @@ class SettingsTest:
     def test_from_env_session_timeout_above_broker_limit_rejected(self):
         with pytest.raises(ImproperlyConfigured, match="30000"):
             Settings.from_env({"KAFKA_SESSION_TIMEOUT_MS": "45000"})
+
+    def test_alerts_defaults_name_the_documented_topic_index_and_groups(self):
+        settings = Settings.from_env({})
+        assert settings.saved_searches_topic == "saved-searches"
+        assert settings.saved_searches_index == "saved-searches"
+        assert (settings.alerts_group, settings.alerts_percolator_group) == (
+            "alerts",
+            "alerts-percolator",
+        )
+
+    def test_alerts_tuning_from_env(self):
+        settings = Settings.from_env(
+            {
+                "ALERTS_BATCH_SIZE": "10",
+                "ALERTS_LINGER_SECONDS": "0",
+                "SAVED_SEARCHES_BATCH_SIZE": "50",
+                "ALERTS_SYNC_WAIT_SECONDS": "2.5",
+            }
+        )
+        assert settings.alerts_batch_size == 10
+        assert settings.alerts_linger_seconds == 0
+        assert settings.saved_searches_batch_size == 50
+        assert settings.alerts_sync_wait_seconds == 2.5
+        with pytest.raises(ImproperlyConfigured, match="ALERTS_BATCH_SIZE"):
+            Settings.from_env({"ALERTS_BATCH_SIZE": "0"})
