@@ -31,8 +31,11 @@ class SavedSearchCreateInput(serializers.Serializer):
 
     query = StrictCharField(
         max_length=account_rules.SAVED_SEARCH_QUERY_MAX_LENGTH,
+        required=False,
         allow_blank=True,
-        help_text="The search words (the q of /search/); may be empty with a filter.",
+        default="",
+        help_text="The search words (the q of /search/); may be empty when a filter is set "
+        "(models-api refuses a search with neither).",
     )
     category = serializers.SlugField(
         max_length=listing_rules.CATEGORY_SLUG_MAX_LENGTH, required=False, allow_blank=True
@@ -49,6 +52,9 @@ class SavedSearchCreateInput(serializers.Serializer):
     )
 
     def validate(self, attrs):
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:  # as models-api: a misspelt filter must not save a broader search
+            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
         low, high = attrs.get("min_price"), attrs.get("max_price")
         if low is not None and high is not None and low > high:
             raise serializers.ValidationError({"min_price": ["Must not exceed max_price."]})

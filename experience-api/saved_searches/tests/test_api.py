@@ -88,6 +88,20 @@ class SavedSearchCreateTest:
         (call,) = calls_to(models, "POST", "/saved-searches")
         assert forwarded_json(call, {"query": "lamp"})
 
+    def test_neither_words_nor_filters_passes_models_api_400_through(self, signed_in, models):
+        message = "Enter words to search for, or choose at least one filter."
+        models.add(
+            responses.POST,
+            f"{MODELS}/saved-searches",
+            status=400,
+            json={"error": "validation_failed", "detail": "Invalid input.",
+                  "fields": {"query": [message]}},
+        )  # fmt: skip
+        response = signed_in.post(self.URL, {"category": ""}, format="json")
+        assert (response.status_code, response.json()["fields"]) == (400, {"query": [message]})
+        (call,) = calls_to(models, "POST", "/saved-searches")
+        assert forwarded_json(call, {"query": ""})
+
     def test_the_same_search_again_is_200_with_the_existing_one(self, signed_in, models):
         models.add(responses.POST, f"{MODELS}/saved-searches", json=a_saved_search(), status=200)
         response = signed_in.post(self.URL, {"query": "brass lamp"}, format="json")
@@ -112,8 +126,8 @@ class SavedSearchCreateTest:
     @pytest.mark.parametrize(
         ("body", "field"),
         [
-            ({}, "query"),
             ({"query": 5}, "query"),
+            ({"query": "lamp", "sort": "newest"}, "sort"),  # not part of a saved search
             ({"query": "q" * (SAVED_SEARCH_QUERY_MAX_LENGTH + 1)}, "query"),
             ({"query": "lamp", "category": "Home & Garden"}, "category"),
             ({"query": "lamp", "min_price": "-1"}, "min_price"),
