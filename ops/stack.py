@@ -77,10 +77,6 @@ APPS = [
     "alerts",
     "recommendations",
 ]
-# Batch workers whose code lands separately (issue 13: the saved-search alerts worker):
-# defined in supervisord.conf, but started and waited for only once its module is in the
-# checkout, so `make up` keeps working meanwhile.
-BATCH_MODULES = {"alerts": ROOT / "batch" / "marketplace_batch" / "alerts.py"}
 GROUP = {name: "infra" for name in INFRA} | {name: "apps" for name in APPS} | {"haproxy": "edge"}
 
 
@@ -589,21 +585,12 @@ def start_infra(env: dict[str, str]) -> None:
     wait_for("mail", lambda: mail_ready(env), 60, f"SMTP on {env['MAIL_SMTP_PORT']} and web API")
 
 
-def present(names: list[str]) -> list[str]:
-    """``names`` less the batch workers whose module is not in this checkout yet."""
-    missing = [n for n in names if n in BATCH_MODULES and not BATCH_MODULES[n].exists()]
-    for name in missing:
-        print(f"  {name}: {BATCH_MODULES[name].relative_to(ROOT)} is not there yet: not started")
-    return [n for n in names if n not in missing]
-
-
 def start_apps(env: dict[str, str]) -> None:
     print("  migrating and seeding models-api ...")
     manage("models-api", "migrate", "--noinput")
     manage("models-api", "seed_demo_data")
     manage("web-frontend", "collectstatic", "--noinput")
-    apps = present(APPS)
-    start_programs(apps)
+    start_programs(APPS)
     host = env["BIND_ADDRESS"]
     for name, port in (
         ("models", "MODELS_PORT"),
@@ -613,18 +600,19 @@ def start_apps(env: dict[str, str]) -> None:
     ):
         url = f"http://{host}:{env[port]}/healthz"
         wait_for(name, lambda url=url: http_get(url)[0] == 200, 60, f"GET {url} = 200")
-    workers = [
-        "outbox-relay",
-        "authenticator-purge",
-        "mailer",
-        "cache-invalidator",
-        "indexer",
-        "pageviews",
-        "thumbnails",
-        "alerts",
-        "recommendations",
-    ]
-    wait_running([name for name in workers if name in apps])
+    wait_running(
+        [
+            "outbox-relay",
+            "authenticator-purge",
+            "mailer",
+            "cache-invalidator",
+            "indexer",
+            "pageviews",
+            "thumbnails",
+            "alerts",
+            "recommendations",
+        ]
+    )
 
 
 def start_edge(env: dict[str, str]) -> None:

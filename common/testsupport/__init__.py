@@ -11,6 +11,9 @@
 - ``listings``: a valid listing body for the public API, and creating one.
 - ``waiting``: ``wait_until``, the one polling wait (condition, deadline, interval,
   message).
+- ``mail``: what the stack sent, read from MailDev's REST API: ``list_messages``,
+  ``messages_to``, ``wait_for_email``, ``link_in`` (the link in a message's text) and
+  ``unique_address``.
 
 Only the standard library, ``requests`` and ``pytest``: it also runs in the Selenium
 container, which has no Django.
@@ -25,8 +28,22 @@ from testsupport.edge import (
     session,
 )
 from testsupport.listings import create_listing, listing_fields
+from testsupport.mail import (
+    link_in,
+    list_messages,
+    messages_to,
+    recipients,
+    unique_address,
+    wait_for_email,
+)
 from testsupport.names import unique_word
-from testsupport.settings import api_url, public_url, require_site, stack_settings
+from testsupport.settings import (
+    api_url,
+    mail_web_url,
+    public_url,
+    require_site,
+    stack_settings,
+)
 from testsupport.waiting import wait_until
 
 __all__ = [
@@ -38,14 +55,21 @@ __all__ = [
     "create_listing",
     "csrf_token",
     "forget_auth_attempts",
+    "link_in",
+    "list_messages",
     "listing_fields",
     "login",
+    "mail_web_url",
+    "messages_to",
     "new_source_address",
     "public_url",
+    "recipients",
     "require_site",
     "session",
     "signup",
     "stack_settings",
+    "unique_address",
     "unique_word",
+    "wait_for_email",
     "wait_until",
 ]

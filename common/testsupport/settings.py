@@ -45,6 +45,15 @@ def api_url() -> str:
     return public_url() + "/api/v1"
 
 
+def mail_web_url() -> str:
+    """MailDev's web page and REST API: ``MAIL_WEB_URL`` when a suite is pointed elsewhere
+    (the compose network's ``http://mail:1080``), else the stack's (``MAIL_WEB_PORT``)."""
+    url = os.environ.get("MAIL_WEB_URL") or stack_settings().get("MAIL_WEB_URL")
+    if not url:
+        raise RuntimeError("neither MAIL_WEB_URL nor the stack's MAIL_WEB_URL is known")
+    return url.rstrip("/")
+
+
 def require_site(base_url: str, path: str = "/healthz") -> None:
     """End the run with a failure (never a skip) when ``base_url`` does not answer 200."""
     url = base_url.rstrip("/") + path

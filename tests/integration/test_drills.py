@@ -6,11 +6,21 @@ wait is bounded.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
 from integration.helpers import start_program, stop_program
-from testsupport import create_listing, signup, unique_word, wait_until
+from integration.test_email import email_row, send_test_email
+from testsupport import (
+    create_listing,
+    messages_to,
+    signup,
+    unique_address,
+    unique_word,
+    wait_until,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -89,3 +99,39 @@ class SearchOutageTest:
             interval=1,
             message=f"listing '{word}' searchable after the engine restart",
         )
+
+
+class MailOutageTest:
+    @pytest.mark.timeout(600)  # an outage, then up to a full retry wait and a sweep
+    def test_email_written_while_maildev_is_down_is_delivered_once_after_restart(self, stack_env):
+        address = unique_address("drill")
+        stop_program("infra:mail")
+        try:
+            email_id = send_test_email(stack_env, address)
+            # The mailer tries, SMTP refuses: the attempt is counted, nothing is sent.
+            row = wait_until(
+                lambda: (row := email_row(stack_env, email_id))["attempts"] >= 1 and row,
+                120,
+                interval=1,
+                message=f"the mailer's first attempt at email {email_id}",
+            )
+            assert row["status"] == "pending"
+            assert row["sent_at"] is None
+            assert row["last_error"]
+        finally:
+            start_program("infra:mail")
+        # The next retry comes within EMAIL_RETRY_MAX_DELAY_SECONDS (60 s on the stack),
+        # the sweep within a minute of that: a generous deadline.
+        retry_cap = int(stack_env.get("EMAIL_RETRY_MAX_DELAY_SECONDS", "300"))
+        wait_until(
+            lambda: len(messages_to(address)) >= 1,
+            retry_cap + 180,
+            interval=1,
+            message=f"the email to {address} in MailDev after its restart",
+            ignoring=(requests.RequestException,),
+        )
+        # Sent once: no duplicate shows up while the retry and the sweep come round.
+        for _ in range(10):
+            assert len(messages_to(address)) == 1
+            time.sleep(0.5)
+        assert email_row(stack_env, email_id)["status"] == "sent"

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connections, transaction
 from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
 from huey.contrib.djhuey import HUEY
 from huey.storage import RedisStorage
 
@@ -274,6 +275,19 @@ class SweepTest:
     def test_nothing_due_sends_nothing(self, smtp_server):
         assert delivery.sweep_due_emails.call_local() == 0
         assert smtp_server.received == []
+
+
+class ConsumerDiscoveryTest:
+    def test_run_huey_finds_the_tasks(self):
+        # run_huey imports each installed app's `tasks` module, nothing else.
+        sys.modules.pop("notifications.tasks", None)
+        autodiscover_modules("tasks")
+        tasks = sys.modules["notifications.tasks"]
+        assert {tasks.send_email, tasks.sweep_due_emails, tasks.send_daily_digests} == {
+            delivery.send_email,
+            delivery.sweep_due_emails,
+            delivery.send_daily_digests,
+        }
 
 
 class PeriodicScheduleTest:
