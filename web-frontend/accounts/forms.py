@@ -107,9 +107,9 @@ class AccountForm(forms.Form):
         help_text="Shown instead of your username; leave empty to show your username.",
         widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
     )
+    # The length is checked in clean_bio, after line breaks are normalised.
     bio = forms.CharField(
         label="About you",
-        max_length=BIO_MAX_LENGTH,
         required=False,
         help_text=f"Up to {BIO_MAX_LENGTH} characters, shown on your public profile.",
         widget=forms.Textarea(attrs={"rows": 5, "maxlength": BIO_MAX_LENGTH}),

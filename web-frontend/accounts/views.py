@@ -43,7 +43,7 @@ def _logged_in_redirect(request, result: dict, to: str) -> HttpResponseRedirect:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def signup(request):
-    form = SignupForm(request.POST or None)
+    form = SignupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -136,7 +136,7 @@ def account(request):
     """The viewer's public profile fields; saved with a PATCH, then back here (PRG)."""
     user = request.viewer.require()
     initial = {"display_name": user.get("display_name") or "", "bio": user.get("bio") or ""}
-    form = AccountForm(request.POST or None, initial=initial)
+    form = AccountForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             request.api.update_me(**form.cleaned_data)
@@ -165,7 +165,7 @@ def password_change(request):
     """Change the password knowing the current one. The API revokes every other
     authenticator of the user; this browser's cookie keeps working."""
     user = request.viewer.require()
-    form = PasswordChangeForm(request.POST or None, user=user)
+    form = PasswordChangeForm(request.POST if request.method == "POST" else None, user=user)
     if request.method == "POST" and form.is_valid():
         try:
             result = request.api.change_password(
@@ -193,7 +193,7 @@ def _count(value) -> int:
 def password_reset(request):
     """Ask for a reset link. The answer is the same page whether or not an account uses
     the address (the API answers 202 either way), so it tells nobody who is a member."""
-    form = PasswordResetRequestForm(request.POST or None)
+    form = PasswordResetRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             request.api.request_password_reset(email=form.cleaned_data["email"])
@@ -233,7 +233,7 @@ def password_reset_confirm(request, token: str):
     except ValidationFailed:
         return _reset_link_invalid(request)
     username = str((check or {}).get("username") or "")
-    form = PasswordResetForm(request.POST or None, username=username)
+    form = PasswordResetForm(request.POST if request.method == "POST" else None, username=username)
     if request.method == "POST" and form.is_valid():
         try:
             request.api.confirm_password_reset(

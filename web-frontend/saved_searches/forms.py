@@ -48,6 +48,10 @@ class SavedSearchForm(forms.Form):
 
     def __init__(self, *args, categories: list[dict], **kwargs):
         super().__init__(*args, **kwargs)
+        if self.is_bound and not self.data.get("frequency"):
+            # A post without it (an older page, a hand-made form) gets the default.
+            self.data = self.data.copy()
+            self.data["frequency"] = account_rules.DEFAULT_SAVED_SEARCH_FREQUENCY
         self.fields["category"].choices = [("", "Any category")] + [
             (c["slug"], c["name"]) for c in categories
         ]
