@@ -33,7 +33,7 @@ class FavouriteIdsQueryIn(serializers.Serializer):
             raise serializers.ValidationError(f"At most {MAX_LIST_IDS} ids.")
         field = IdField()
         try:
-            return list(dict.fromkeys(field.to_internal_value(part) for part in parts))
+            return list(dict.fromkeys(field.run_validation(part) for part in parts))
         except serializers.ValidationError as exc:
             raise serializers.ValidationError("Must be a comma-separated list of ids.") from exc
 
