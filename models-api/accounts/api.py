@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -10,7 +11,6 @@ from accounts import selectors, services
 from accounts.serializers import (
     AuthenticatorOut,
     CredentialsIn,
-    EmptyOut,
     PasswordChangedOut,
     PasswordChangeIn,
     PasswordResetConfirmIn,
@@ -89,7 +89,13 @@ class PasswordResetApi(ServiceAPIView):
     @extend_schema(
         operation_id="password_resets_create",
         request=PasswordResetRequestIn,
-        responses={202: EmptyOut, **error_responses(400, 413)},
+        responses={
+            202: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="`{}`, whether or not an account uses the address (or was throttled).",
+            ),
+            **error_responses(400, 413),
+        },
         summary="Email a reset link to the accounts using this address (202 whatever happens)",
     )
     def post(self, request):

@@ -162,10 +162,6 @@ class PasswordChangedOut(serializers.Serializer):
     revoked = serializers.IntegerField(help_text="The user's other authenticators revoked.")
 
 
-class EmptyOut(serializers.Serializer):
-    """``{}``: the same answer whatever happened."""
-
-
 class ResetTokenCheckedOut(serializers.Serializer):
     username = serializers.CharField()
 
