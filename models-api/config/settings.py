@@ -162,5 +162,8 @@ HUEY = {
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 LOGGING = logging_config("models-api", LOG_LEVEL)
+# The mailer (run_huey) gives the "huey" logger a plain-text handler of its own unless it
+# has one: ours, not propagated, so each line is written once, as JSON.
+LOGGING["loggers"]["huey"] = {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False}
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

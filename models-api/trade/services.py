@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalogue.models import Listing
-from catalogue.serializers import listing_representation
+from catalogue.serializers import listing_document
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mpcommon import events, listing_rules, trade_rules
 from mpcommon.api_fields import MAX_BIGINT
@@ -81,7 +81,7 @@ def _set_listing_status(listing: Listing, status: str) -> None:
         event_type=events.LISTING_UPDATED,
         listing_id=listing.id,
         version=listing.version,
-        document=listing_representation(listing),
+        document=listing_document(listing),
     )
 
 
