@@ -9,6 +9,9 @@
   happened.
 - Photo uploads (multipart, docs/selling-and-buying.md) are never retried and wait
   ``MODELS_API_UPLOAD_READ_TIMEOUT`` for models-api to decode and re-encode them.
+- Calls that hash a password (sign-up, log-in, password change and reset) wait
+  ``MODELS_API_CREDENTIAL_READ_TIMEOUT``: Argon2 is slow on purpose, and a change that
+  models-api completes after we gave up would tell the user it failed when it did not.
 - Every call carries ``X-Service-Token`` and the request ID.
 - Failures become typed exceptions (mapped to HTTP in ``config/errors.py``).
 - :func:`run_concurrently` runs the independent calls of one page in parallel.
@@ -129,6 +132,7 @@ class ModelsApiClient:
         backoff: float,
         pool_size: int,
         upload_read_timeout: float = 60.0,
+        credential_read_timeout: float = 10.0,
     ):
         self.base_url = base_url.rstrip("/") + "/api/v1"
         self.root_url = base_url.rstrip("/")
@@ -137,6 +141,8 @@ class ModelsApiClient:
         # models-api decodes and re-encodes every uploaded photo before it answers (up to
         # 8 of 40 MP each): seconds, not the milliseconds of every other call.
         self.upload_timeout = (connect_timeout, upload_read_timeout)
+        # Argon2 (one or two hashes per call) on a busy machine: seconds, not milliseconds.
+        self.credential_timeout = (connect_timeout, credential_read_timeout)
         self._retrying = _session(
             _retry_policy(retries, backoff, IDEMPOTENT_METHODS | {"POST"}), pool_size
         )
@@ -278,7 +284,7 @@ class ModelsApiClient:
         body = {"username": username, "email": email, "password": password}
         if display_name:
             body["display_name"] = display_name
-        return self._request("POST", "/users", json=body)
+        return self._request("POST", "/users", json=body, timeout=self.credential_timeout)
 
     def get_user(self, user_id: int) -> dict:
         return self._request("GET", f"/users/{int(user_id)}")
@@ -289,6 +295,7 @@ class ModelsApiClient:
             "/authenticators",
             json={"username": username, "password": password},
             auth_errors=True,
+            timeout=self.credential_timeout,
         )
 
     def resolve_authenticator(self, token: str) -> dict:
@@ -507,6 +514,7 @@ class ModelsApiClient:
             "/password",
             authenticator,
             json={"old_password": old_password, "new_password": new_password},
+            timeout=self.credential_timeout,
         )
 
     def request_password_reset(self, *, email: str) -> None:
@@ -525,6 +533,7 @@ class ModelsApiClient:
             "POST",
             "/password-resets/confirm",
             json={"token": token, "new_password": new_password},
+            timeout=self.credential_timeout,
         )
 
     def update_user(self, *, authenticator: str, user_id: int, changes: dict) -> dict:
@@ -627,6 +636,7 @@ def get_client() -> ModelsApiClient:
                     backoff=settings.MODELS_API_BACKOFF,
                     pool_size=settings.MODELS_API_POOL_SIZE,
                     upload_read_timeout=settings.MODELS_API_UPLOAD_READ_TIMEOUT,
+                    credential_read_timeout=settings.MODELS_API_CREDENTIAL_READ_TIMEOUT,
                 )
     return _client
 

@@ -99,6 +99,9 @@ MODELS_API_READ_TIMEOUT = env.float("MODELS_API_READ_TIMEOUT", default=3.0)
 # Calls carrying photo uploads: models-api decodes and re-encodes up to 8 photos before
 # answering. Below HAProxy's 120 s upload timeout (UPLOAD_TIMEOUT), so we answer first.
 MODELS_API_UPLOAD_READ_TIMEOUT = env.float("MODELS_API_UPLOAD_READ_TIMEOUT", default=60.0)
+# Calls that hash a password (Argon2): sign-up, log-in, password change and reset. Below
+# web-frontend's 12 s for the same calls and HAProxy's 15 s server timeout.
+MODELS_API_CREDENTIAL_READ_TIMEOUT = env.float("MODELS_API_CREDENTIAL_READ_TIMEOUT", default=10.0)
 MODELS_API_RETRIES = env.int("MODELS_API_RETRIES", default=2)
 MODELS_API_BACKOFF = env.float("MODELS_API_BACKOFF", default=0.1)
 MODELS_API_POOL_SIZE = env.int("MODELS_API_POOL_SIZE", default=20)

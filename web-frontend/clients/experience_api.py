@@ -165,11 +165,30 @@ class ExperienceApi:
         return headers
 
     def _send(
-        self, method: str, path: str, *, auth: str, params=None, json=None, data=None, files=None
+        self,
+        method: str,
+        path: str,
+        *,
+        auth: str,
+        params=None,
+        json=None,
+        data=None,
+        files=None,
+        read_timeout: float | None = None,
     ):
-        """Send one request; ``auth`` is ``none``, ``optional`` or ``required``."""
+        """Send one request; ``auth`` is ``none``, ``optional`` or ``required``.
+
+        The read timeout is ``read_timeout``, else the upload one for a request with
+        files (models-api re-encodes every photo before anyone answers), else the usual.
+        """
         url = f"{settings.EXPERIENCE_API_URL}/api/v1/{path}"
-        timeout = (settings.EXPERIENCE_API_CONNECT_TIMEOUT, settings.EXPERIENCE_API_READ_TIMEOUT)
+        if read_timeout is None:
+            read_timeout = (
+                settings.EXPERIENCE_API_UPLOAD_READ_TIMEOUT
+                if files
+                else settings.EXPERIENCE_API_READ_TIMEOUT
+            )
+        timeout = (settings.EXPERIENCE_API_CONNECT_TIMEOUT, read_timeout)
         with_auth = auth != "none"
         if auth == "required" and not self.authenticator:
             raise NotAuthenticated("Log in first.", status=401, code=envelope.NOT_AUTHENTICATED)
@@ -219,9 +238,17 @@ class ExperienceApi:
         json=None,
         data=None,
         files=None,
+        read_timeout: float | None = None,
     ):
         response = self._send(
-            method, path, auth=auth, params=params, json=json, data=data, files=files
+            method,
+            path,
+            auth=auth,
+            params=params,
+            json=json,
+            data=data,
+            files=files,
+            read_timeout=read_timeout,
         )
         status = response.status_code
         if status == 204:
@@ -296,12 +323,12 @@ class ExperienceApi:
     def signup(self, *, username: str, email: str, password: str) -> dict:
         """Create an account; ``{"authenticator", "expires_at", "user"}``."""
         body = {"username": username, "email": email, "password": password}
-        return self._call("POST", "auth/signup", json=body)
+        return self._call("POST", "auth/signup", json=body, read_timeout=_credential_timeout())
 
     def login(self, *, username: str, password: str) -> dict:
         """Exchange credentials for an authenticator; raises InvalidCredentials."""
         body = {"username": username, "password": password}
-        return self._call("POST", "auth/login", json=body)
+        return self._call("POST", "auth/login", json=body, read_timeout=_credential_timeout())
 
     def logout(self) -> None:
         """Revoke the current authenticator server-side."""
@@ -418,7 +445,9 @@ class ExperienceApi:
         """``{"revoked": n}``: every other authenticator of the user is revoked, this one
         keeps working. A wrong old password is a 400 on ``old_password``."""
         body = {"old_password": old_password, "new_password": new_password}
-        return self._call("POST", "auth/password", auth="required", json=body)
+        return self._call(
+            "POST", "auth/password", auth="required", json=body, read_timeout=_credential_timeout()
+        )
 
     def request_password_reset(self, *, email: str) -> dict:
         """Ask for a reset link; the same 202 answer whether or not the address exists."""
@@ -432,7 +461,9 @@ class ExperienceApi:
         """Set the new password with a reset token (single use: it dies with the old
         password); every authenticator of the user is revoked."""
         body = {"token": token, "new_password": new_password}
-        return self._call("POST", "auth/password-reset/confirm", json=body)
+        return self._call(
+            "POST", "auth/password-reset/confirm", json=body, read_timeout=_credential_timeout()
+        )
 
     def favourites(self, *, page: int = 1) -> dict:
         """The viewer's favourites: ``{"results": [card], "total", "page", "pages"}``."""
@@ -472,6 +503,11 @@ class ExperienceApi:
     def delete_saved_search(self, saved_search_id: int) -> None:
         """Delete the viewer's own saved search (a stranger's: PermissionDenied)."""
         self._call("DELETE", f"saved-searches/{int(saved_search_id)}", auth="required")
+
+
+def _credential_timeout() -> float:
+    """Calls that hash a password (Argon2, slow on purpose) wait this long."""
+    return settings.EXPERIENCE_API_CREDENTIAL_READ_TIMEOUT
 
 
 def _photo_parts(photos) -> list[tuple[str, tuple]]:

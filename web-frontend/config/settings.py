@@ -122,6 +122,13 @@ STORAGES = {
 EXPERIENCE_API_URL = env("EXPERIENCE_API_URL", default="http://127.0.0.1:8200").rstrip("/")
 EXPERIENCE_API_CONNECT_TIMEOUT = env.float("EXPERIENCE_API_CONNECT_TIMEOUT", default=2.0)
 EXPERIENCE_API_READ_TIMEOUT = env.float("EXPERIENCE_API_READ_TIMEOUT", default=5.0)
+# Slower calls, each below HAProxy's timeout for its request so the page answers first:
+# photo uploads (re-encoded by models-api; HAProxy UPLOAD_TIMEOUT 120 s) and the calls
+# that hash a password (Argon2; HAProxy's server timeout 15 s).
+EXPERIENCE_API_UPLOAD_READ_TIMEOUT = env.float("EXPERIENCE_API_UPLOAD_READ_TIMEOUT", default=100.0)
+EXPERIENCE_API_CREDENTIAL_READ_TIMEOUT = env.float(
+    "EXPERIENCE_API_CREDENTIAL_READ_TIMEOUT", default=12.0
+)
 EXPERIENCE_API_POOL_SIZE = env.int("EXPERIENCE_API_POOL_SIZE", default=16)
 
 # The auth cookie holds the authenticator issued by models-api (via the experience API).

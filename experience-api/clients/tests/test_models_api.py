@@ -466,6 +466,41 @@ class ModelsApiClientAccountsTest:
 KEY = "ab" * 32 + ".png"
 
 
+class ModelsApiClientCredentialTimeoutTest:
+    """Calls that hash a password wait the credential timeout, not the usual one."""
+
+    @pytest.mark.parametrize(
+        ("path", "send"),
+        [
+            ("/users", lambda c: c.create_user(username="u", email="u@x.io", password="p")),
+            ("/authenticators", lambda c: c.create_authenticator(username="u", password="p")),
+            (
+                "/password",
+                lambda c: c.change_password(authenticator="t", old_password="a", new_password="b"),
+            ),
+            (
+                "/password-resets/confirm",
+                lambda c: c.confirm_password_reset(token="t", new_password="b"),
+            ),
+        ],
+        ids=["signup", "login", "change", "reset-confirm"],
+    )
+    def test_password_hashing_calls_wait_longer(self, models, path, send):
+        models.add(responses.POST, MODELS + path, json={}, status=200)
+        client = ModelsApiClient(
+            base_url="http://models.test",
+            service_token="svc-secret",
+            connect_timeout=0.5,
+            read_timeout=1.0,
+            retries=0,
+            backoff=0,
+            pool_size=4,
+            credential_read_timeout=9.0,
+        )
+        send(client)
+        assert models.calls[0].request.req_kwargs["timeout"] == (0.5, 9.0)
+
+
 class ModelsApiClientMediaTest:
     def test_media_returns_the_bytes_and_content_type(self, models):
         image = png()
