@@ -10,6 +10,7 @@ from pages.home import HomePage
 from pages.listing import ListingPage
 from pages.login import LoginPage
 from pages.new_listing import NewListingPage
+from pages.password_reset import PasswordResetPage, PasswordResetRequestPage
 from pages.search_results import SearchResultsPage
 from pages.signup import SignupPage
 from pages.trade import OrderPage, ThreadPage
@@ -21,6 +22,8 @@ __all__ = [
     "LoginPage",
     "NewListingPage",
     "OrderPage",
+    "PasswordResetPage",
+    "PasswordResetRequestPage",
     "SearchResultsPage",
     "SignupPage",
     "ThreadPage",

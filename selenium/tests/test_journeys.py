@@ -6,9 +6,14 @@ per run), so the suite can run against any stack, any number of times.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+import testsupport
+from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from testsupport import unique_word
 from testsupport.images import png
+from testsupport.mail import link_in, wait_for_email
 
 from pages import (
     HomePage,
@@ -16,6 +21,8 @@ from pages import (
     LoginPage,
     NewListingPage,
     OrderPage,
+    PasswordResetPage,
+    PasswordResetRequestPage,
     SearchResultsPage,
     SignupPage,
 )
@@ -211,3 +218,30 @@ class BuyingJourneyTest:
         WebDriverWait(driver, 60, poll_frequency=1).until(
             gone_from_search, f"{title!r} still in search after it was sold"
         )
+
+
+class PasswordResetJourneyTest:
+    def test_forgotten_password_reset_by_the_emailed_link_then_log_in(self, driver, base_url):
+        # A user of their own: resetting the shared journey account would log it out.
+        old_password = "Sel-" + unique_word("old")
+        user = testsupport.signup(f"{base_url}/api/v1", prefix="selreset", password=old_password)
+        address = f"{user.username}@example.com"  # testsupport.signup's address
+        new_password = "Sel-" + unique_word("new") + "-Reset"
+
+        # Forgot it: the login page links to the reset page, which asks for the address.
+        login = LoginPage(driver, base_url).open()
+        login.driver.find_element(By.CSS_SELECTOR, "main a[href='/password-reset/']").click()
+        request = PasswordResetRequestPage(driver, base_url).wait_ready()
+        assert "on its way" in request.ask_for_link(address)
+
+        # The link arrives by email (the stack's SMTP catcher) and opens the form.
+        email = wait_for_email(address, timeout=120)
+        link = link_in(email, starting_with=f"{base_url}/password-reset/")
+        reset = PasswordResetPage(driver, base_url).open(urlsplit(link).path)
+        assert "log in" in reset.set_password(new_password).lower()
+
+        # The new password logs in; the link is dead now.
+        home = _log_in(driver, base_url, user.username, new_password)
+        home.header.log_out().header.wait_logged_out()
+        used = PasswordResetPage(driver, base_url).open(urlsplit(link).path)
+        assert used.invalid_message
