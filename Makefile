@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 STACK := $(PY) ops/stack.py
 
-.PHONY: help install up infra down status logs test test-unit test-integration test-selenium lint format bench bench-api bench-search bench-pages clean
+.PHONY: help install up infra down status logs test test-unit test-integration test-selenium lint format bench bench-api bench-search bench-pages bench-alerts clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ bench-api: up  ## models-api benchmark
 
 bench-search: up  ## engines: uncached search via HAProxy, freshness, indexer, start-up, memory
 	@bash ops/run_bench.sh search
+
+bench-alerts: up  ## saved-search alert latency: listing created -> email delivered (p95 of 20)
+	@bash ops/run_bench.sh alerts
 
 bench-pages: up  ## pages (anonymous, logged in) side by side with /healthz through HAProxy (wrk)
 	@bash ops/run_bench.sh pages

@@ -12,7 +12,10 @@
 #   drills   failure drills under load (jmeter/drills.py) -> jmeter/results/drills.md
 #   pages    the pages side by side with /healthz through HAProxy, wrk (jmeter/bench_pages.py)
 #            -> jmeter/results/pages.md; PAGES_EDGE_CACHE=off measures without the edge cache
-#   all      api, search, pages, jmeter, then drills (BENCH_SKIP_DRILLS=1 leaves them out)
+#   alerts   saved-search alert latency, listing created -> email in MailDev, p95 over 20
+#            (jmeter/bench_alerts.py) -> jmeter/results/alerts.md
+#   all      api, search, pages, alerts, jmeter, then drills (BENCH_SKIP_DRILLS=1 leaves
+#            them out)
 # Tunables: BENCH_USERS, BENCH_DURATION, BENCH_RAMPUP, BENCH_THINK, WRITE_USERS,
 # DRILL_USERS, DRILL_DURATION, DRILL_OUTAGE (see jmeter/README.md); PAGES_DURATION,
 # PAGES_CONNECTIONS, PAGES_THREADS, PAGES_GZIP, PAGES_EDGE_CACHE (jmeter/bench_pages.py).
@@ -23,8 +26,8 @@ PY="$ROOT/.venv/bin/python"
 MODE="${1:-all}"
 
 case "$MODE" in
-  all|api|search|jmeter|drills|pages) ;;
-  *) echo "usage: $0 all|api|search|jmeter|drills|pages" >&2; exit 2 ;;
+  all|api|search|jmeter|drills|pages|alerts) ;;
+  *) echo "usage: $0 all|api|search|jmeter|drills|pages|alerts" >&2; exit 2 ;;
 esac
 
 # Run inside the stack's environment (PUBLIC_URL, SERVICE_TOKEN, ports, socket paths).
@@ -104,6 +107,9 @@ fi
 if [[ "$MODE" == "pages" || "$MODE" == "all" ]]; then
   step "pages benchmark (wrk)" 600 - "$PY" "$ROOT/jmeter/bench_pages.py"
 fi
+if [[ "$MODE" == "alerts" || "$MODE" == "all" ]]; then
+  step "alert latency benchmark" 300 - "$PY" "$ROOT/jmeter/bench_alerts.py"
+fi
 if [[ "$MODE" == "jmeter" || "$MODE" == "all" ]]; then
   step "JMeter scaling runs" 900 - "$PY" "$ROOT/jmeter/bench.py" run
 fi
@@ -114,7 +120,7 @@ fi
 echo
 echo "=================== bench summary ==================="
 printf '  %s\n' "${RESULTS[@]}"
-[[ -f jmeter/results/scaling.md && "$MODE" != "api" && "$MODE" != "search" && "$MODE" != "pages" ]] && {
+[[ -f jmeter/results/scaling.md && "$MODE" != "api" && "$MODE" != "search" && "$MODE" != "pages" && "$MODE" != "alerts" ]] && {
   echo; echo "scaling (jmeter/results/scaling.md):"; cat jmeter/results/scaling.md; }
 [[ -f jmeter/results/drills.md && ( "$MODE" == "drills" || "$MODE" == "all" ) ]] && {
   echo; cat jmeter/results/drills.md; }
