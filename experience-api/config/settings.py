@@ -88,6 +88,9 @@ CACHE_STALE_SECONDS = env.int("CACHE_STALE_SECONDS", default=120)
 CACHE_LOCK_SECONDS = env.float("CACHE_LOCK_SECONDS", default=5.0)
 CACHE_LOCK_WAIT_SECONDS = env.float("CACHE_LOCK_WAIT_SECONDS", default=1.0)
 AUTH_CACHE_SECONDS = env.int("AUTH_CACHE_SECONDS", default=30)
+# How long the hearts' state of a set of listings may be reused per user; every
+# favourite/unfavourite through this API drops it at once (favourites.selectors).
+FAVOURITE_IDS_CACHE_SECONDS = env.int("FAVOURITE_IDS_CACHE_SECONDS", default=300)
 # How long a user's unread-message count (the header badge) may be reused.
 UNREAD_CACHE_SECONDS = env.int("UNREAD_CACHE_SECONDS", default=5)
 

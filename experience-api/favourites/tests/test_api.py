@@ -187,3 +187,46 @@ class FavouriteTest:
 
     def test_post_is_405(self, signed_in):
         assert signed_in.post("/api/v1/favourites/5").status_code == 405
+
+
+class FavouriteIdsCacheTest:
+    """The hearts' state is cached per user and set of ids; a favourite or unfavourite
+    through this API is seen by the very next page."""
+
+    def ids(self, models, favourited):
+        models.add(responses.GET, FAVOURITE_IDS, json={"favourited": favourited})
+
+    def test_the_same_ids_again_ask_models_api_once(self, signed_in, models):
+        self.ids(models, [2])
+        answers = [signed_in.get("/api/v1/favourites/ids", {"listings": "1,2"}) for _ in "ab"]
+        assert [a.json() for a in answers] == [{"favourited": [2]}] * 2
+        assert len(calls_to(models, "GET", "/favourites/ids")) == 1
+
+    def test_other_ids_are_asked_apart(self, signed_in, models):
+        self.ids(models, [])
+        signed_in.get("/api/v1/favourites/ids", {"listings": "1,2"})
+        signed_in.get("/api/v1/favourites/ids", {"listings": "1,3"})
+        assert len(calls_to(models, "GET", "/favourites/ids")) == 2
+
+    @pytest.mark.parametrize("method", ["put", "delete"])
+    def test_a_favourite_or_unfavourite_is_seen_by_the_next_page(self, signed_in, models, method):
+        self.ids(models, [])
+        models.add(
+            getattr(responses, method.upper()), f"{MODELS}/favourites/2", json=state(2, True, 1)
+        )
+        signed_in.get("/api/v1/favourites/ids", {"listings": "1,2"})
+        getattr(signed_in, method)("/api/v1/favourites/2")
+        models.replace(responses.GET, FAVOURITE_IDS, json={"favourited": [2]})
+
+        after = signed_in.get("/api/v1/favourites/ids", {"listings": "1,2"})
+
+        assert after.json() == {"favourited": [2]}
+        assert len(calls_to(models, "GET", "/favourites/ids")) == 2
+
+    def test_a_failed_write_still_forgets_the_cached_state(self, signed_in, models):
+        self.ids(models, [])
+        models.add(responses.PUT, f"{MODELS}/favourites/2", status=503, json={"error": "x"})
+        signed_in.get("/api/v1/favourites/ids", {"listings": "2"})
+        signed_in.put("/api/v1/favourites/2")  # may have been written before the failure
+        signed_in.get("/api/v1/favourites/ids", {"listings": "2"})
+        assert len(calls_to(models, "GET", "/favourites/ids")) == 2
