@@ -10,6 +10,11 @@ from rest_framework.test import APIClient
 from catalogue.models import Category
 
 
+def auth(authenticator) -> dict:
+    """The header that makes a test client act for ``authenticator``'s owner."""
+    return {"HTTP_X_AUTHENTICATOR": authenticator.token}
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     """A client that presents the service token (what every real caller does)."""
@@ -63,3 +68,30 @@ def make_listing(db, user, category):
         return baker.make("catalogue.Listing", **fields)
 
     return make
+
+
+# ---- people of the trade, favourites and alerts tests: a seller with a listing, the
+# other user (buyer, fan or searcher in each app's own conftest) and a third one.
+@pytest.fixture
+def seller(user):
+    return user
+
+
+@pytest.fixture
+def seller_auth(authenticator) -> dict:
+    return auth(authenticator)
+
+
+@pytest.fixture
+def third_user(db):
+    return baker.make("accounts.User", username="carol", email="carol@example.com")
+
+
+@pytest.fixture
+def third_auth(third_user) -> dict:
+    return auth(baker.make("accounts.Authenticator", owner=third_user))
+
+
+@pytest.fixture
+def listing(make_listing):
+    return make_listing(title="Road bike", price="350.00")

@@ -11,6 +11,7 @@ from django.contrib.auth.tokens import default_token_generator
 from model_bakery import baker
 
 from accounts.models import Authenticator, User
+from conftest import auth
 from mpcommon import account_rules
 from notifications.models import Email
 
@@ -23,10 +24,6 @@ INVALID = [account_rules.MESSAGE_RESET_TOKEN_INVALID]
 @pytest.fixture
 def member(db) -> User:
     return User.objects.create_user("dora", "Dora@Example.com", OLD_PASSWORD, display_name="Dora")
-
-
-def auth(authenticator) -> dict:
-    return {"HTTP_X_AUTHENTICATOR": authenticator.token}
 
 
 def change(client, headers, old=OLD_PASSWORD, new=NEW_PASSWORD, **extra):

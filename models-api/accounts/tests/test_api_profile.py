@@ -5,11 +5,8 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import User
+from conftest import auth
 from mpcommon import account_rules
-
-
-def auth(authenticator) -> dict:
-    return {"HTTP_X_AUTHENTICATOR": authenticator.token}
 
 
 def patch(client, user_id, body, headers):

@@ -1,23 +1,12 @@
-"""Fixtures of the alerts tests: a seller, a searcher (a saved search's owner), headers."""
+"""Fixtures of the alerts tests: the searcher (a saved search's owner) and their headers;
+the seller, a third user and the listing are in models-api's conftest."""
 
 from __future__ import annotations
 
 import pytest
 from model_bakery import baker
 
-
-def auth(authenticator) -> dict:
-    return {"HTTP_X_AUTHENTICATOR": authenticator.token}
-
-
-@pytest.fixture
-def seller(user):
-    return user
-
-
-@pytest.fixture
-def seller_auth(authenticator) -> dict:
-    return auth(authenticator)
+from conftest import auth
 
 
 @pytest.fixture
@@ -28,21 +17,6 @@ def searcher(other_user):
 @pytest.fixture
 def searcher_auth(other_authenticator) -> dict:
     return auth(other_authenticator)
-
-
-@pytest.fixture
-def third_user(db):
-    return baker.make("accounts.User", username="carol", email="carol@example.com")
-
-
-@pytest.fixture
-def third_auth(third_user) -> dict:
-    return auth(baker.make("accounts.Authenticator", owner=third_user))
-
-
-@pytest.fixture
-def listing(make_listing):
-    return make_listing(title="Road bike", price="350.00")
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from django.utils import timezone
 from model_bakery import baker
 
 from catalogue.models import Category, Listing
+from conftest import auth
 from mpcommon import events
 from outbox.models import OutboxEvent
 
@@ -22,10 +23,6 @@ LISTING_KEYS = {
 def without_favourite_count(listing: dict) -> dict:
     """The API's listing as events carry it: favourite_count is not in the document."""
     return {key: value for key, value in listing.items() if key != "favourite_count"}
-
-
-def auth(authenticator) -> dict:
-    return {"HTTP_X_AUTHENTICATOR": authenticator.token}
 
 
 def valid_body(**overrides) -> dict:

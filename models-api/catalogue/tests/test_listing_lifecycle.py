@@ -7,12 +7,9 @@ import pytest
 from model_bakery import baker
 
 from catalogue.models import Listing
+from conftest import auth
 from outbox.models import OutboxEvent
 from trade.models import Order
-
-
-def auth(authenticator) -> dict:
-    return {"HTTP_X_AUTHENTICATOR": authenticator.token}
 
 
 def _order(listing, buyer, status="requested") -> Order:

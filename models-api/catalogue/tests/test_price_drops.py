@@ -11,16 +11,13 @@ from django.db import transaction
 from model_bakery import baker
 
 from catalogue import services
+from conftest import auth
 from favourites.models import Favourite
 from favourites.services import write_price_drop_emails
 from mpcommon import account_rules
 from notifications.models import Email
 
 PRICE_DROP = account_rules.EMAIL_PRICE_DROP
-
-
-def auth(authenticator) -> dict:
-    return {"HTTP_X_AUTHENTICATOR": authenticator.token}
 
 
 def patch(client, listing, body, authenticator):

@@ -11,16 +11,13 @@ from django.db import IntegrityError, connection, transaction
 from PIL import Image
 
 from catalogue.models import Listing
+from conftest import auth
 from mpcommon import events, photo_rules
 from outbox.models import OutboxEvent
 from photos.models import Blob, Photo
 from testsupport.images import jpeg_with_gps, pixel_flood_png, png
 
 pytestmark = pytest.mark.django_db
-
-
-def auth(authenticator) -> dict:
-    return {"HTTP_X_AUTHENTICATOR": authenticator.token}
 
 
 def upload(data: bytes, name: str = "photo.jpg", content_type: str = "image/jpeg"):
