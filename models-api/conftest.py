@@ -2,12 +2,61 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
+
 import pytest
 from django.conf import settings
+from django.db import connection, connections
 from model_bakery import baker
 from rest_framework.test import APIClient
 
 from catalogue.models import Category
+
+# How long a race test waits for its threads to queue on a lock, and to finish.
+RACE_WAIT_LIMIT_S = 30
+
+
+def _waiting_on_locks() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
+
+
+def race_on_row_lock(table: str, row_id: int, calls: list[Callable[[], None]]) -> None:
+    """Run ``calls`` at the same moment on committed data (a ``transaction=True`` test):
+    a third connection holds the row lock of ``table`` row ``row_id`` until every call,
+    each in a thread and connection of its own, is queued on it; then it lets them go
+    and waits for them. A call records its own outcome."""
+
+    def run(call: Callable[[], None]) -> None:
+        try:
+            call()
+        finally:
+            connections.close_all()
+
+    blocker = connections.create_connection("default")
+    try:
+        blocker.set_autocommit(False)
+        with blocker.cursor() as cursor:
+            # ``table`` is a name the test wrote, never input.
+            cursor.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE", [row_id])  # noqa: S608
+        workers = [threading.Thread(target=run, args=(call,)) for call in calls]
+        for worker in workers:
+            worker.start()
+        deadline = time.monotonic() + RACE_WAIT_LIMIT_S
+        while _waiting_on_locks() < len(calls) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _waiting_on_locks() == len(calls)
+        blocker.rollback()
+    finally:
+        blocker.close()
+    for worker in workers:
+        worker.join(RACE_WAIT_LIMIT_S)
 
 
 def auth(authenticator) -> dict:

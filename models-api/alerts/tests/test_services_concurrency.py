@@ -4,28 +4,14 @@ is saved and the other refused."""
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
-from django.db import connection, connections
 from model_bakery import baker
 
 from alerts import services
 from alerts.models import SavedSearch
+from conftest import race_on_row_lock
 from core.errors import ValidationFailed
 from mpcommon import account_rules
-
-WAIT_LIMIT_S = 30
-
-
-def _waiting_on_locks() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return cursor.fetchone()[0]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -42,26 +28,10 @@ class ConcurrentSaveTest:
                 outcomes.append("saved")
             except ValidationFailed as exc:
                 outcomes.append(exc.fields)
-            finally:
-                connections.close_all()
 
-        blocker = connections.create_connection("default")
-        try:
-            blocker.set_autocommit(False)
-            with blocker.cursor() as cursor:
-                cursor.execute("SELECT id FROM accounts_user WHERE id = %s FOR UPDATE", [user.id])
-            workers = [threading.Thread(target=save, args=(q,)) for q in ("lamp", "sofa")]
-            for worker in workers:
-                worker.start()
-            deadline = time.monotonic() + WAIT_LIMIT_S
-            while _waiting_on_locks() < 2 and time.monotonic() < deadline:
-                time.sleep(0.02)
-            assert _waiting_on_locks() == 2
-            blocker.rollback()
-        finally:
-            blocker.close()
-        for worker in workers:
-            worker.join(WAIT_LIMIT_S)
+        race_on_row_lock(
+            "accounts_user", user.id, [lambda q=query: save(q) for query in ("lamp", "sofa")]
+        )
         assert sorted(map(str, outcomes)) == sorted(
             ["saved", str({"non_field_errors": [account_rules.MESSAGE_TOO_MANY_SAVED_SEARCHES]})]
         )

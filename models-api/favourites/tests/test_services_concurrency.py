@@ -3,27 +3,13 @@ the same moment (other users, or one user's double click) count once each."""
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
-from django.db import connection, connections
 from model_bakery import baker
 
 from catalogue.models import Category, Listing
+from conftest import race_on_row_lock
 from favourites import services
 from favourites.models import Favourite
-
-WAIT_LIMIT_S = 30
-
-
-def _waiting_on_locks() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return cursor.fetchone()[0]
 
 
 @pytest.fixture
@@ -40,32 +26,14 @@ def race_listing(db) -> Listing:
 
 def race(listing: Listing, users: list) -> None:
     """Favourite ``listing`` for each of ``users`` at once, all queued on its row lock."""
-
-    def favourite(user) -> None:
-        try:
-            services.add_favourite(user=user, listing_id=listing.id)
-        finally:
-            connections.close_all()
-
-    blocker = connections.create_connection("default")
-    try:
-        blocker.set_autocommit(False)
-        with blocker.cursor() as cursor:
-            cursor.execute(
-                "SELECT id FROM catalogue_listing WHERE id = %s FOR UPDATE", [listing.id]
-            )
-        workers = [threading.Thread(target=favourite, args=(user,)) for user in users]
-        for worker in workers:
-            worker.start()
-        deadline = time.monotonic() + WAIT_LIMIT_S
-        while _waiting_on_locks() < len(users) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert _waiting_on_locks() == len(users)
-        blocker.rollback()
-    finally:
-        blocker.close()
-    for worker in workers:
-        worker.join(WAIT_LIMIT_S)
+    race_on_row_lock(
+        "catalogue_listing",
+        listing.id,
+        [
+            lambda user=user: services.add_favourite(user=user, listing_id=listing.id)
+            for user in users
+        ],
+    )
 
 
 @pytest.mark.django_db(transaction=True)

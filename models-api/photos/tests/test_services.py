@@ -3,20 +3,16 @@ uploads that would together pass the maximum one success and one refusal."""
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
-from django.db import connections
 from model_bakery import baker
 
 from catalogue import services
 from catalogue.models import Category, Listing
+from conftest import race_on_row_lock
 from core.errors import ValidationFailed
 from mpcommon.imaging import reencode_upload
 from photos.models import Photo
 from testsupport.images import png
-from trade.tests.test_services import WAIT_LIMIT_S, _waiting_on_locks
 
 
 @pytest.mark.django_db(transaction=True)
@@ -43,28 +39,8 @@ class ConcurrentUploadTest:
                 outcomes.append("stored")
             except ValidationFailed as exc:
                 outcomes.append(exc.fields)
-            finally:
-                connections.close_all()
 
-        blocker = connections.create_connection("default")
-        try:
-            blocker.set_autocommit(False)
-            with blocker.cursor() as cursor:
-                cursor.execute(
-                    "SELECT id FROM catalogue_listing WHERE id = %s FOR UPDATE", [listing.id]
-                )
-            workers = [threading.Thread(target=add) for _ in range(2)]
-            for worker in workers:
-                worker.start()
-            deadline = time.monotonic() + WAIT_LIMIT_S
-            while _waiting_on_locks() < 2 and time.monotonic() < deadline:
-                time.sleep(0.02)
-            assert _waiting_on_locks() == 2
-            blocker.rollback()
-        finally:
-            blocker.close()
-        for worker in workers:
-            worker.join(WAIT_LIMIT_S)
+        race_on_row_lock("catalogue_listing", listing.id, [add, add])
         assert sorted(map(str, outcomes)) == sorted(
             ["stored", str({"photos": ["At most 8 photos per listing."]})]
         )

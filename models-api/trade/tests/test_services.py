@@ -7,19 +7,15 @@ gets 409 ``listing_not_active``. The partial unique indexes hold on their own to
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, transaction
 from model_bakery import baker
 
 from catalogue.models import Category, Listing
+from conftest import race_on_row_lock
 from core.errors import Conflict
 from trade import services
 from trade.models import Order
-
-WAIT_LIMIT_S = 30
 
 
 @pytest.fixture
@@ -49,15 +45,6 @@ def trade_setup(db):
     return listing, seller, orders
 
 
-def _waiting_on_locks() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return cursor.fetchone()[0]
-
-
 @pytest.mark.django_db(transaction=True)
 class ConcurrentAcceptTest:
     def test_two_concurrent_accepts_one_wins_the_other_is_409(self, trade_setup):
@@ -71,30 +58,12 @@ class ConcurrentAcceptTest:
                 ).status
             except Conflict as exc:
                 outcomes[order_id] = exc
-            finally:
-                connections.close_all()
 
-        # A third connection holds the listing's row lock so both accepts are in
-        # flight (queued on it) before either can go on.
-        blocker = connections.create_connection("default")
-        try:
-            blocker.set_autocommit(False)
-            with blocker.cursor() as cursor:
-                cursor.execute(
-                    "SELECT id FROM catalogue_listing WHERE id = %s FOR UPDATE", [listing.id]
-                )
-            workers = [threading.Thread(target=accept, args=(o.id,)) for o in orders]
-            for worker in workers:
-                worker.start()
-            deadline = time.monotonic() + WAIT_LIMIT_S
-            while _waiting_on_locks() < 2 and time.monotonic() < deadline:
-                time.sleep(0.02)
-            assert _waiting_on_locks() == 2
-            blocker.rollback()
-        finally:
-            blocker.close()
-        for worker in workers:
-            worker.join(WAIT_LIMIT_S)
+        # Both accepts are in flight (queued on the listing's row lock) before either
+        # can go on.
+        race_on_row_lock(
+            "catalogue_listing", listing.id, [lambda o=o: accept(o.id) for o in orders]
+        )
         assert sorted(str(type(o).__name__) for o in outcomes.values()) == ["Conflict", "str"]
         [conflict] = [o for o in outcomes.values() if isinstance(o, Conflict)]
         assert conflict.code == "listing_not_active"
