@@ -11,16 +11,12 @@ test_haproxy_media; no running stack needed, nothing of it touched).
 
 from __future__ import annotations
 
-import contextlib
-import os
 import socket
-import subprocess
-import threading
 from urllib.parse import unquote
 
 import pytest
 import requests
-from test_haproxy_media import CONFIG, ROOT, Stub, free_port
+from test_haproxy_media import private_haproxy
 
 from testsupport import wait_until
 
@@ -32,52 +28,13 @@ def private_edge(tmp_path_factory):
     """A private HAProxy for this module. Edge-cache periods are long here (30 s), so a
     stored copy stays current for the whole of a test."""
     sock_path = tmp_path_factory.mktemp("haproxy") / "haproxy.sock"
-    web, exp = Stub("web"), Stub("exp")
-    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in (web, exp)]
-    for thread in threads:
-        thread.start()
-    port = free_port()
-    env = {
-        **os.environ,
-        "BIND_ADDRESS": "127.0.0.1",
-        "HAPROXY_PORT": str(port),
-        "HAPROXY_STATS_PORT": str(free_port()),
-        "HAPROXY_SOCKET": str(sock_path),
-        "HAPROXY_ERRORS_DIR": str(ROOT / "haproxy" / "errors"),
-        "WEB1_ADDR": web.address,
-        "WEB2_ADDR": web.address,
-        "EXP_ADDR": exp.address,
+    settings = {
         "RATE_LIMIT_AUTH": str(RATE_LIMIT),
         "EDGE_CACHE_SECONDS": "30",
         "EDGE_CACHE_MAX_AGE": "120",
     }
-    process = subprocess.Popen(
-        ["haproxy", "-db", "-f", str(CONFIG)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def ready() -> bool:
-        assert process.poll() is None, process.stdout.read().decode()
-        with contextlib.suppress(requests.RequestException):
-            return requests.get(base + "/healthz", timeout=2).status_code == 200
-        return False
-
-    try:
-        wait_until(ready, 30, interval=0.1, message="the private HAProxy answering")
+    with private_haproxy(sock_path, **settings) as (base, web, exp):
         yield base, web, exp, sock_path
-    finally:
-        process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=10)
-        if process.poll() is None:
-            process.kill()
-        for server in (web, exp):
-            server.shutdown()
-            server.server_close()
 
 
 def _runtime_command(sock_path, command: str) -> str:

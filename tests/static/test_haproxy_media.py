@@ -118,9 +118,12 @@ class StubHandler(BaseHTTPRequestHandler):
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
 
-@pytest.fixture(scope="module")
-def edge(tmp_path_factory):
-    """A private HAProxy (the repository's config) in front of stub backends."""
+@contextlib.contextmanager
+def private_haproxy(sock_path, **settings: str):
+    """The repository's haproxy.cfg in a private HAProxy on free loopback ports, in front
+    of a stub web tier and a stub experience API; ``settings`` are more of its
+    environment. Yields ``(base URL, web stub, exp stub)`` once both stubs answer
+    through it; stops everything afterwards."""
     web, exp = Stub("web"), Stub("exp")
     threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in (web, exp)]
     for thread in threads:
@@ -131,13 +134,12 @@ def edge(tmp_path_factory):
         "BIND_ADDRESS": "127.0.0.1",
         "HAPROXY_PORT": str(port),
         "HAPROXY_STATS_PORT": str(free_port()),
-        "HAPROXY_SOCKET": str(tmp_path_factory.mktemp("haproxy") / "haproxy.sock"),
+        "HAPROXY_SOCKET": str(sock_path),
         "HAPROXY_ERRORS_DIR": str(ROOT / "haproxy" / "errors"),
         "WEB1_ADDR": web.address,
         "WEB2_ADDR": web.address,
         "EXP_ADDR": exp.address,
-        "SERVICE_TOKEN": "static-test-token",
-        "RATE_LIMIT_AUTH": "5",
+        **settings,
     }
     process = subprocess.Popen(
         ["haproxy", "-db", "-f", str(CONFIG)],
@@ -170,6 +172,14 @@ def edge(tmp_path_factory):
         for server in (web, exp):
             server.shutdown()
             server.server_close()
+
+
+@pytest.fixture(scope="module")
+def edge(tmp_path_factory):
+    """A private HAProxy in front of stub backends (``private_haproxy``)."""
+    sock_path = tmp_path_factory.mktemp("haproxy") / "haproxy.sock"
+    with private_haproxy(sock_path, SERVICE_TOKEN="static-test-token", RATE_LIMIT_AUTH="5") as edge:
+        yield edge
 
 
 class MediaRouteTest:
