@@ -161,7 +161,7 @@ DATA_UPLOAD_MAX_NUMBER_FILES = photo_rules.MAX_PHOTOS_PER_LISTING
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.BearerAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["config.renderers.OrjsonRenderer"],
     # Size limit (413), nesting limit, no NaN/Infinity: mpcommon.api_parsers.
     "DEFAULT_PARSER_CLASSES": ["mpcommon.api_parsers.StrictJSONParser"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.negotiation.AlwaysJSONNegotiation",
