@@ -31,5 +31,6 @@ class OrjsonRenderer(JSONRenderer):
         except TypeError:
             return super().render(data, accepted_media_type, renderer_context)
         if _LINE_SEPARATOR in body or _PARAGRAPH_SEPARATOR in body:
-            body = body.replace(_LINE_SEPARATOR, b"\\u2028").replace(_PARAGRAPH_SEPARATOR, b"\\u2029")
+            body = body.replace(_LINE_SEPARATOR, b"\\u2028")
+            body = body.replace(_PARAGRAPH_SEPARATOR, b"\\u2029")
         return body

@@ -15,7 +15,7 @@ UTC = datetime.UTC
 
 VALUES = [
     {"id": 1, "title": "Brass lamp", "price": "12.50", "tags": ["a", "b"], "none": None},
-    {"text": "caf\u00e9 \u2603 \U0001f600 <mark>&amp;</mark> \"quoted\" back\\slash"},
+    {"text": 'caf\u00e9 \u2603 \U0001f600 <mark>&amp;</mark> "quoted" back\\slash'},
     {"separators": "line\u2028paragraph\u2029end"},
     {"control": "tab\tnew\nline\x00nul\x1f"},
     {"when": datetime.datetime(2026, 12, 3, 12, 0, 0, 123456, tzinfo=UTC)},
