@@ -1,10 +1,15 @@
 """The search client on the real engine (a private index per test) and on a closed port."""
 
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 
 from clients import search as search_client
 from clients.search import SearchUnavailable
 from conftest import a_listing
+from mpcommon.request_id import reset_request_id, set_request_id
 
 
 class SearchClientTest:
@@ -41,3 +46,62 @@ class SearchClientUnreachableTest:
     def test_health_check_engine_down_raises(self, search_engine_unreachable):
         with pytest.raises(SearchUnavailable):
             search_client.check_health(timeout=0.3)
+
+
+class RecordingEngine(BaseHTTPRequestHandler):
+    """A stand-in answering every search with no hits, recording what it was sent."""
+
+    requests: list[tuple[str, str, dict]] = []
+
+    def do_POST(self):  # noqa: N802 - http.server's name
+        length = int(self.headers.get("Content-Length", 0))
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        self.requests.append((self.path, self.rfile.read(length).decode(), headers))
+        body = b'{"took": 1, "timed_out": false, "hits": {"total": {"value": 0}, "hits": []}}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("X-Elastic-Product", "Elasticsearch")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def recording_engine(settings):
+    RecordingEngine.requests = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), RecordingEngine)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.ELASTICSEARCH_URL = f"http://127.0.0.1:{server.server_address[1]}"
+    search_client.reset_client()
+    yield RecordingEngine.requests
+    search_client.reset_client()
+    server.shutdown()
+    server.server_close()
+
+
+class SearchRequestTest:
+    """What goes over the wire (the real engine cannot show the request ID header)."""
+
+    def test_request_id_alias_and_body_reach_the_engine(self, recording_engine, settings):
+        settings.SEARCH_LISTINGS_ALIAS = "listings-test/odd alias"
+        token = set_request_id("req-42")
+        try:
+            raw = search_client.search_listings({"query": {"match_all": {}}, "size": 3})
+        finally:
+            reset_request_id(token)
+        assert raw["hits"]["total"]["value"] == 0
+        [(path, body, headers)] = recording_engine
+        assert path == "/listings-test%2Fodd%20alias/_search"
+        assert json.loads(body) == {"query": {"match_all": {}}, "size": 3}
+        assert headers["x-request-id"] == "req-42"
+        assert (
+            headers["content-type"].startswith("application/") and "json" in headers["content-type"]
+        )
+
+    def test_no_request_id_outside_a_request(self, recording_engine):
+        search_client.search_listings({"query": {"match_all": {}}})
+        [(_, _, headers)] = recording_engine
+        assert "x-request-id" not in headers
