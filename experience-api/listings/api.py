@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from accounts.api import NeverCachedView
 from accounts.authentication import BearerRequired
+from accounts.viewer import never_cache_if_personal, viewer_part
 from clients.events import publish_page_view
 from config.schema import ErrorOutput
 from listings import selectors, services
@@ -29,11 +30,17 @@ from mpcommon import photo_rules
 
 
 class HomeView(APIView):
-    authentication_classes: list = []  # the page is the same for everyone
-
-    @extend_schema(responses={200: HomeOutput, 503: ErrorOutput})
+    # The page is the same for everyone (cached as such); a Bearer only adds the
+    # viewer's own part to the answer (accounts.viewer).
+    @extend_schema(
+        responses={200: HomeOutput, 503: ErrorOutput},
+        description="Optional Bearer: the answer then also has viewer, favourited (and "
+        "viewer_error when the authenticator is refused or unverifiable), never cached.",
+    )
     def get(self, request):
-        return Response(selectors.home_page())
+        page = selectors.home_page()
+        part = viewer_part(request, (page["newest"], page["popular"]))
+        return never_cache_if_personal(Response({**page, **part}), part)
 
 
 UPLOAD_NOTE = (
@@ -75,7 +82,9 @@ class ListingDetailView(APIView):
 
     @extend_schema(
         responses={200: ListingDetailOutput, 404: ErrorOutput, 503: ErrorOutput},
-        description="Optional Bearer: a page view is recorded for the user, or anonymously.",
+        description="Optional Bearer: a page view is recorded for the user, or "
+        "anonymously; the answer then also has viewer, favourited (and viewer_error when "
+        "the authenticator is refused or unverifiable), never cached.",
     )
     def get(self, request, listing_id: str):
         listing_id = int(listing_id)
@@ -84,7 +93,8 @@ class ListingDetailView(APIView):
         # The seller looking at (or editing) their own listing is not a view of it.
         if user_id is None or user_id != (detail.get("seller") or {}).get("id"):
             publish_page_view(listing_id, user_id)
-        return Response(detail)
+        part = viewer_part(request, ([detail], detail["recommendations"]))
+        return never_cache_if_personal(Response({**detail, **part}), part)
 
     def get_permissions(self):
         # Reading is open to everyone; changing needs a Bearer (models-api checks the owner).

@@ -6,7 +6,9 @@ authority and its per-field 400s are passed through unchanged.
 
 from rest_framework import serializers
 
+from accounts.serializers import MeOutput
 from listings.uploads import PHOTOS_FIELD, PhotoFilesField, PhotoOrderField
+from mpcommon import errors as envelope
 from mpcommon import listing_rules, photo_rules
 from mpcommon.api_fields import PriceField, StrictCharField
 
@@ -162,11 +164,35 @@ class ListingOutput(ListingSummaryFields):
     photos = PhotoOutput(many=True, help_text="In position order; the first is the cover.")
 
 
-class ListingDetailOutput(ListingOutput):
+class ViewerPartOutput(serializers.Serializer):
+    """What a page answers besides itself when a Bearer is sent (accounts.viewer)."""
+
+    viewer = MeOutput(
+        required=False,
+        allow_null=True,
+        help_text="Only with a Bearer: the viewer as GET /me answers; null when the "
+        "authenticator is refused or could not be verified (see viewer_error).",
+    )
+    viewer_error = serializers.ChoiceField(
+        choices=[envelope.NOT_AUTHENTICATED, envelope.MODELS_API_UNAVAILABLE],
+        required=False,
+        help_text="Only when viewer is null: not_authenticated (refused: forget it) or "
+        "models_api_unavailable (could not be verified now).",
+    )
+    favourited = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        allow_null=True,
+        help_text="Only with a Bearer: which of the page's listings the viewer "
+        "favourited; null when unknown.",
+    )
+
+
+class ListingDetailOutput(ListingOutput, ViewerPartOutput):
     recommendations = CardOutput(many=True)
 
 
-class HomeOutput(serializers.Serializer):
+class HomeOutput(ViewerPartOutput):
     newest = CardOutput(many=True)
     popular = CardOutput(many=True)
 

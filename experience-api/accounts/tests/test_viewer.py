@@ -1,0 +1,207 @@
+"""The viewer's part of the page answers (home, listing detail): who is looking and which
+hearts are filled, in the same call as the page (accounts.viewer). models-api is stubbed
+over HTTP; Redis is the real local one."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+import responses
+from django.core.cache import cache
+
+from caching import cache as page_cache
+from conftest import MODELS, TOKEN, USER, a_listing, a_page, calls_to, listings_url
+
+FAVOURITE_IDS = re.compile(re.escape(MODELS + "/favourites/ids") + r"(\?.*)?$")
+ME = {**USER, "unread_messages": 2}
+
+
+@pytest.fixture(autouse=True)
+def no_page_views(monkeypatch):
+    monkeypatch.setattr("listings.api.publish_page_view", lambda *args: True)
+
+
+def stub_home(models, newest=(1, 2), popular=(2, 3)):
+    for ordering, ids in (("newest", newest), ("most_viewed", popular)):
+        models.add(
+            responses.GET,
+            listings_url(),
+            json=a_page([a_listing(id=i) for i in ids]),
+            match=[
+                responses.matchers.query_param_matcher({"ordering": ordering}, strict_match=False)
+            ],
+        )
+
+
+def stub_detail(models, listing_id=5, recommended=(8, 9), seller_id=99):
+    seller = {"id": seller_id, "username": "bob", "display_name": "Bob"}
+    models.add(
+        responses.GET,
+        f"{MODELS}/listings/{listing_id}",
+        json=a_listing(id=listing_id, seller=seller),
+    )
+    models.add(
+        responses.GET,
+        f"{MODELS}/listings/{listing_id}/recommendations",
+        json={"listing_id": listing_id, "recommended": list(recommended), "updated_at": None},
+    )
+    models.add(responses.GET, listings_url(), json=a_page([a_listing(id=i) for i in recommended]))
+
+
+def stub_viewer(models, favourited=(2,), unread=2):
+    models.add(responses.GET, f"{MODELS}/threads/unread", json={"unread": unread})
+    models.add(responses.GET, FAVOURITE_IDS, json={"favourited": list(favourited)})
+
+
+def asked_ids(models) -> list[str]:
+    return [c.request.params["listings"] for c in calls_to(models, "GET", "/favourites/ids")]
+
+
+def assert_private(response) -> None:
+    assert "private" in response["Cache-Control"]
+    assert "no-store" in response["Cache-Control"]
+
+
+class HomeViewerTest:
+    def test_anonymous_home_has_no_viewer_fields_and_no_cache_control(self, api, models):
+        stub_home(models)
+        response = api.get("/api/v1/home")
+        assert response.status_code == 200
+        assert set(response.json()) == {"newest", "popular"}
+        assert "Cache-Control" not in response
+
+    def test_signed_in_home_has_the_viewer_and_the_hearts_of_its_cards(self, signed_in, models):
+        stub_home(models)
+        stub_viewer(models, favourited=[2])
+        response = signed_in.get("/api/v1/home")
+        assert response.status_code == 200
+        body = response.json()
+        assert body["viewer"] == ME
+        assert body["favourited"] == [2]
+        assert "viewer_error" not in body
+        assert asked_ids(models) == ["1,2,3"]  # each listing of the page once, in order
+        assert_private(response)
+
+    def test_the_viewer_is_what_me_answers(self, signed_in, models):
+        stub_home(models)
+        stub_viewer(models)
+        page_viewer = signed_in.get("/api/v1/home").json()["viewer"]
+        assert page_viewer == signed_in.get("/api/v1/me").json()
+
+    def test_the_shared_cached_page_holds_nothing_of_the_viewer(self, signed_in, models):
+        stub_home(models)
+        stub_viewer(models)
+        signed_in.get("/api/v1/home")
+        stored = cache.get(page_cache.current_key(page_cache.HOME))
+        assert set(stored["value"]) == {"newest", "popular"}
+        assert USER["email"] not in str(stored)
+        assert "unread_messages" not in str(stored)
+        assert "favourited" not in str(stored)
+
+    def test_a_refused_authenticator_is_a_null_viewer_with_its_reason(self, api, models):
+        stub_home(models)
+        models.add(responses.POST, MODELS + "/authenticators/resolve", status=401, json={})
+        api.credentials(HTTP_AUTHORIZATION="Bearer " + "c" * 64)
+        response = api.get("/api/v1/home")
+        assert response.status_code == 200
+        body = response.json()
+        assert body["viewer"] is None
+        assert body["viewer_error"] == "not_authenticated"
+        assert body["favourited"] is None
+        assert [c["id"] for c in body["newest"]] == [1, 2]
+        assert calls_to(models, "GET", "/favourites/ids") == []
+        assert_private(response)
+
+    def test_a_malformed_bearer_is_a_null_viewer_without_asking_models_api(self, api, models):
+        stub_home(models)
+        api.credentials(HTTP_AUTHORIZATION="Bearer")
+        body = api.get("/api/v1/home").json()
+        assert (body["viewer"], body["viewer_error"]) == (None, "not_authenticated")
+        assert calls_to(models, "POST", "/authenticators/resolve") == []
+
+    def test_an_unverifiable_authenticator_is_a_null_viewer_the_page_still_served(
+        self, api, models
+    ):
+        stub_home(models)
+        models.add(
+            responses.POST, MODELS + "/authenticators/resolve", body=requests.ConnectionError()
+        )
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+        response = api.get("/api/v1/home")
+        assert response.status_code == 200
+        assert response.json()["viewer"] is None
+        assert response.json()["viewer_error"] == "models_api_unavailable"
+
+    def test_the_hearts_unknown_is_null_and_the_page_still_served(self, signed_in, models):
+        stub_home(models)
+        models.add(responses.GET, f"{MODELS}/threads/unread", json={"unread": 0})
+        models.add(responses.GET, FAVOURITE_IDS, status=503, json={"error": "x"})
+        response = signed_in.get("/api/v1/home")
+        assert response.status_code == 200
+        assert response.json()["viewer"]["id"] == USER["id"]
+        assert response.json()["favourited"] is None
+
+    def test_a_logout_is_seen_by_the_very_next_page(self, signed_in, models):
+        stub_home(models)
+        stub_viewer(models)
+        models.add(responses.POST, MODELS + "/authenticators/revoke", status=204)
+        assert signed_in.get("/api/v1/home").json()["viewer"]["id"] == USER["id"]
+        assert signed_in.post("/api/v1/auth/logout").status_code == 204
+        body = signed_in.get("/api/v1/home").json()
+        assert (body["viewer"], body["viewer_error"]) == (None, "not_authenticated")
+
+    @pytest.mark.parametrize("method", ["put", "delete"])
+    def test_a_favourite_or_unfavourite_is_seen_by_the_very_next_page(
+        self, signed_in, models, method
+    ):
+        stub_home(models)
+        stub_viewer(models, favourited=[])
+        models.add(
+            getattr(responses, method.upper()),
+            f"{MODELS}/favourites/3",
+            json={"listing": 3, "favourited": method == "put", "count": 1},
+        )
+        assert signed_in.get("/api/v1/home").json()["favourited"] == []
+        getattr(signed_in, method)("/api/v1/favourites/3")
+        models.replace(responses.GET, FAVOURITE_IDS, json={"favourited": [3]})
+        assert signed_in.get("/api/v1/home").json()["favourited"] == [3]
+
+
+class ListingDetailViewerTest:
+    def test_anonymous_detail_has_no_viewer_fields(self, api, models):
+        stub_detail(models)
+        body = api.get("/api/v1/listings/5").json()
+        assert not {"viewer", "favourited", "viewer_error"} & set(body)
+
+    def test_signed_in_detail_has_the_viewer_and_the_hearts_of_listing_and_recommendations(
+        self, signed_in, models
+    ):
+        stub_detail(models, 5, recommended=(8, 9))
+        stub_viewer(models, favourited=[5, 9])
+        response = signed_in.get("/api/v1/listings/5")
+        body = response.json()
+        assert body["id"] == 5
+        assert body["viewer"] == ME
+        assert body["favourited"] == [5, 9]
+        assert asked_ids(models) == ["5,8,9"]
+        assert_private(response)
+
+    def test_the_cached_detail_page_holds_nothing_of_the_viewer(self, signed_in, models):
+        stub_detail(models)
+        stub_viewer(models)
+        signed_in.get("/api/v1/listings/5")
+        stored = cache.get(page_cache.current_key(page_cache.listing_namespace(5)))
+        assert not {"viewer", "favourited", "viewer_error"} & set(stored["value"])
+
+    def test_a_refused_authenticator_is_a_null_viewer(self, api, models):
+        stub_detail(models)
+        models.add(responses.POST, MODELS + "/authenticators/resolve", status=401, json={})
+        api.credentials(HTTP_AUTHORIZATION="Bearer " + "c" * 64)
+        body = api.get("/api/v1/listings/5").json()
+        assert (body["viewer"], body["viewer_error"], body["favourited"]) == (
+            None,
+            "not_authenticated",
+            None,
+        )

@@ -1,0 +1,90 @@
+"""The per-viewer part of a page's answer: who is looking and which hearts are filled.
+
+A logged-in page of the web tier needs, besides the page itself, the viewer for its
+header (``GET /me``) and the hearts' state of its cards (``GET /favourites/ids``): three
+round trips, each a whole request through both tiers (issue 11: ~60% of the experience
+API's CPU per logged-in home page went to the two extra calls). The page endpoints with
+optional auth (home, listing detail) answer those two questions too, for a request that
+sends a Bearer, with the same selectors and so the same freshness (a logout, password
+change or favourite through this API is seen by the very next page):
+
+- ``viewer``: what ``GET /me`` answers (user with ``unread_messages``), or null when the
+  authenticator is refused or could not be verified; then ``viewer_error`` says which
+  (``not_authenticated``: drop the cookie; ``models_api_unavailable``: try again later).
+- ``favourited``: which of the page's listings the viewer favourited (as
+  ``GET /favourites/ids``), or null when the viewer is unknown or models-api could not
+  say (show no heart rather than a wrong one).
+
+A request without a Bearer gets none of these fields. They are added to the page after
+it comes out of the shared cache and never enter it; an answer carrying them is marked
+never-cache (private) by :func:`never_cache_if_personal`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.utils.cache import add_never_cache_headers
+from rest_framework.authentication import get_authorization_header
+
+from accounts.authentication import PROBLEM_ATTR
+from clients import models_api
+from favourites.selectors import favourited_ids
+from mpcommon import errors as envelope
+from trade.selectors import unread_messages
+
+logger = logging.getLogger(__name__)
+
+# GET /favourites/ids answers for at most this many listings; a page has far fewer.
+MAX_FAVOURITE_IDS = 100
+
+
+def sent_bearer(request) -> bool:
+    """Whether the request carried an ``Authorization: Bearer ...`` header at all."""
+    header = get_authorization_header(request).split()
+    return bool(header) and header[0].lower() == b"bearer"
+
+
+def page_listing_ids(card_lists: Iterable[Iterable[dict]]) -> list[int]:
+    """The ids of the listings on a page, each once, in page order (at most 100)."""
+    ids: dict[int, None] = {}
+    for cards in card_lists:
+        for item in cards:
+            ids.setdefault(int(item["id"]), None)
+    return list(ids)[:MAX_FAVOURITE_IDS]
+
+
+def viewer_part(request, card_lists: Iterable[Iterable[dict]]) -> dict:
+    """``{"viewer", "favourited"[, "viewer_error"]}`` for a request with a Bearer, else
+    ``{}`` (module docstring). Never raises for the viewer's sake: the page is served."""
+    if not sent_bearer(request):
+        return {}
+    user = request.user
+    if user is None:
+        problem = getattr(request, PROBLEM_ATTR, None)
+        code = (
+            envelope.MODELS_API_UNAVAILABLE
+            if isinstance(problem, models_api.ModelsApiUnavailable)
+            else envelope.NOT_AUTHENTICATED
+        )
+        return {"viewer": None, "viewer_error": code, "favourited": None}
+    viewer = {**user.as_dict(), "unread_messages": unread_messages(user=user)}
+    try:
+        favourited = favourited_ids(user=user, listing_ids=page_listing_ids(card_lists))[
+            "favourited"
+        ]
+    except models_api.ModelsApiError as exc:
+        logger.warning(
+            "favourite state unavailable", extra={"user_id": user.id, "error": type(exc).__name__}
+        )
+        favourited = None
+    return {"viewer": viewer, "favourited": favourited}
+
+
+def never_cache_if_personal(response, part: dict):
+    """Mark ``response`` never-cache (private) when it carries a viewer part."""
+    if part:
+        add_never_cache_headers(response)
+        response["Pragma"] = "no-cache"  # HTTP/1.0 caches
+    return response
