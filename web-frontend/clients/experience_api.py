@@ -78,6 +78,10 @@ class ValidationFailed(ExperienceApiError):
         }
 
 
+# ``ExperienceApi.page_viewer`` before any page answer said who the viewer is.
+NO_VIEWER_YET = object()
+
+
 class _RejectAllCookies(http.cookiejar.DefaultCookiePolicy):
     """The pooled session is shared by all users: it must never remember a cookie."""
 
@@ -154,6 +158,8 @@ class ExperienceApi:
         self.authenticator = authenticator
         self.forwarded_for = forwarded_for
         self._on_rejected = on_rejected_authenticator
+        # The viewer a page answer carried (``_take_viewer``): NO_VIEWER_YET until one did.
+        self.page_viewer: dict | None | object = NO_VIEWER_YET
 
     # -- plumbing -------------------------------------------------------------------
     def _headers(self, *, with_auth: bool) -> dict[str, str]:
@@ -285,14 +291,38 @@ class ExperienceApi:
         )
         raise ExperienceApiUnavailable(detail, status=status, code=code)
 
+    def _page(self, path: str, *, params=None) -> dict:
+        """A page answer (optional auth), its viewer part taken (``_take_viewer``)."""
+        body = self._call("GET", path, auth="optional", params=params)
+        if self.authenticator and isinstance(body, dict) and "viewer" in body:
+            self._take_viewer(body)
+        return body
+
+    def _take_viewer(self, body: dict) -> None:
+        """Remember the viewer a page answer carried (docs/internal-contracts.md, "viewer
+        part"): the user as ``me()`` answers it. A refused authenticator is None and is
+        reported as by a 401 (the cookie goes). One the API could not verify is not
+        remembered: the viewer is then asked with ``me()``, as without a viewer part
+        (whose failure the page handles as before). ``favourited`` stays in the body."""
+        viewer = body.pop("viewer")
+        error = body.pop("viewer_error", None)
+        if isinstance(viewer, dict):
+            self.page_viewer = viewer
+        elif error == envelope.NOT_AUTHENTICATED:
+            self.page_viewer = None
+            self._reject_authenticator()
+
     # -- pages ----------------------------------------------------------------------
+    # With an authenticator, home and listing answers also carry the viewer and the
+    # hearts' state (``favourited``): one call for a logged-in page instead of three.
     def home(self) -> dict:
-        """``{"newest": [card], "popular": [card]}``."""
-        return self._call("GET", "home", auth="optional")
+        """``{"newest": [card], "popular": [card]}`` (+ ``favourited`` when logged in)."""
+        return self._page("home")
 
     def listing(self, listing_id: int) -> dict:
-        """A listing with ``seller``, ``view_count`` and ``recommendations`` ([card])."""
-        return self._call("GET", f"listings/{int(listing_id)}", auth="optional")
+        """A listing with ``seller``, ``view_count`` and ``recommendations`` ([card])
+        (+ ``favourited`` when logged in)."""
+        return self._page(f"listings/{int(listing_id)}")
 
     def create_listing(self, *, title, description, price, category, condition=None) -> dict:
         """Create a listing as the logged-in user; returns the new listing."""
@@ -309,7 +339,7 @@ class ExperienceApi:
     def search(self, params: Mapping[str, Any]) -> dict:
         """Search results, total, pages and category facets; raises SearchUnavailable."""
         clean = {k: v for k, v in params.items() if v not in (None, "")}
-        return self._call("GET", "search", auth="optional", params=clean)
+        return self._page("search", params=clean)
 
     def categories(self) -> list[dict]:
         """The fixed, seeded categories: ``[{"slug", "name"}]``."""

@@ -16,7 +16,12 @@ from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from clients.experience_api import ExperienceApi, ExperienceApiError, NotAuthenticated
+from clients.experience_api import (
+    NO_VIEWER_YET,
+    ExperienceApi,
+    ExperienceApiError,
+    NotAuthenticated,
+)
 from mpcommon.errors import NOT_AUTHENTICATED
 
 logger = logging.getLogger(__name__)
@@ -83,7 +88,8 @@ _UNRESOLVED = object()
 
 
 class Viewer:
-    """Who is looking at the page, resolved lazily with ``GET /api/v1/me``.
+    """Who is looking at the page: as the page's own answer said (home, listing detail:
+    ``ExperienceApi.page_viewer``), else resolved lazily with ``GET /api/v1/me``.
 
     At most one call per request, and none at all without an ``auth`` cookie.
     """
@@ -96,9 +102,15 @@ class Viewer:
     def has_authenticator(self) -> bool:
         return bool(self.api.authenticator)
 
+    def _from_page(self) -> None:
+        # A page answer (home, listing) may already have said who the viewer is.
+        if self._user is _UNRESOLVED and self.api.page_viewer is not NO_VIEWER_YET:
+            self._user = self.api.page_viewer
+
     @property
     def user(self) -> dict | None:
         """The logged-in user for the page header, or None. Never raises."""
+        self._from_page()
         if self._user is _UNRESOLVED:
             if not self.api.authenticator:
                 self._user = None
@@ -116,6 +128,7 @@ class Viewer:
 
     def require(self) -> dict:
         """The logged-in user, or NotAuthenticated (API failures propagate as they are)."""
+        self._from_page()
         if self._user is _UNRESOLVED:
             self._user = self.api.me() if self.api.authenticator else None
         if not self._user:

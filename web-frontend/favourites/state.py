@@ -1,7 +1,9 @@
 """Which listings on a page the viewer has saved: the state of the hearts.
 
-One ``GET /favourites/ids`` per page for a logged-in viewer, none at all for anyone else
-(anonymous pages stay the same for everybody, so the edge may cache them).
+For a logged-in viewer the page's own answer says it (``favourited``: home and listing
+detail, docs/internal-contracts.md "viewer part"); a page whose answer does not costs
+one ``GET /favourites/ids``. Nothing at all for anyone else (anonymous pages stay the
+same for everybody, so the edge may cache them).
 """
 
 from __future__ import annotations
@@ -29,14 +31,23 @@ def _listing_ids(card_lists: Iterable) -> list[int]:
     return list(ids)[:MAX_IDS_PER_CALL]
 
 
-def favourited_among(request, *card_lists) -> set[int] | None:
-    """The ids among the listings of ``card_lists`` the logged-in viewer has saved.
+def favourited_among(request, *card_lists, answer: dict | None = None) -> set[int] | None:
+    """The ids among the listings of ``card_lists`` the logged-in viewer has saved: as
+    the page's ``answer`` says (its ``favourited``), else asked of the API.
 
     None when there is no logged-in viewer, or when the API could not say: the page then
     shows no heart rather than a wrong one (it is not worth failing the page for).
     """
     if not request.viewer.user:
         return None
+    if answer is not None and "favourited" in answer:
+        known = answer["favourited"]
+        if not isinstance(known, list):
+            return None
+        try:
+            return {int(pk) for pk in known}
+        except (TypeError, ValueError):
+            return None
     ids = _listing_ids(card_lists)
     if not ids:
         return set()

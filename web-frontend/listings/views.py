@@ -39,7 +39,7 @@ def home(request):
         {
             "newest": newest,
             "popular": popular,
-            "favourite_ids": favourited_among(request, newest, popular),
+            "favourite_ids": favourited_among(request, newest, popular, answer=data),
         },
     )
 
@@ -54,7 +54,7 @@ def detail(request, listing_id: int):
         {
             "listing": listing,
             "recommendations": recommendations,
-            "favourite_ids": favourited_among(request, [listing], recommendations),
+            "favourite_ids": favourited_among(request, [listing], recommendations, answer=listing),
             # The message form's double-submit guard (rendered for logged-in buyers only).
             "message_token": uuid.uuid4().hex,
         },

@@ -62,7 +62,7 @@ def search(request):
     results = data.get("results") or []
     context.update(
         results=results,
-        favourite_ids=favourited_among(request, results),
+        favourite_ids=favourited_among(request, results, answer=data),
         total=data.get("total") or 0,
         page=data.get("page") or 1,
         pages=data.get("pages") or 0,
