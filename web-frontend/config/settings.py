@@ -115,7 +115,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Hashed, compressed copies made by `python manage.py collectstatic --noinput`:
     # file names change with content, so browsers may cache them forever.
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "core.storage.RememberedUrlsStaticFilesStorage"},
 }
 
 # The experience API (docs/internal-contracts.md, "Experience API shapes").
