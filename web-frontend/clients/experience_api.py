@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import orjson
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
@@ -131,9 +132,29 @@ def get_session() -> requests.Session:
     return _session
 
 
+def _exchange(method: str, url: str, *, headers: dict, timeout, **body) -> requests.Response:
+    """One request through the pooled session's adapter (its connection pool and retry
+    rule), without ``Session.request``: the session's cookie jar, environment, hooks and
+    redirects are nothing this client uses (cookies are never kept, no proxies, the API
+    never redirects), and merging them was ~40% of each call's CPU (issue 11). The body
+    is read at once, so the connection goes back to the pool."""
+    session = get_session()
+    prepared = requests.PreparedRequest()
+    prepared.prepare(method=method, url=url, headers={**session.headers, **headers}, **body)
+    response = session.get_adapter(url).send(prepared, timeout=timeout)
+    response.content  # noqa: B018 - reads the body (stream=False, as Session.request)
+    return response
+
+
+def _json(response: requests.Response) -> Any:
+    """The body as JSON (orjson: C, ~5x the standard library's decoder on a page of
+    cards); ValueError when it is not JSON."""
+    return orjson.loads(response.content)
+
+
 def _error_body(response: requests.Response) -> dict[str, Any]:
     try:
-        body = response.json()
+        body = _json(response)
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
@@ -199,7 +220,7 @@ class ExperienceApi:
         if auth == "required" and not self.authenticator:
             raise NotAuthenticated("Log in first.", status=401, code=envelope.NOT_AUTHENTICATED)
         try:
-            response = get_session().request(
+            response = _exchange(
                 method,
                 url,
                 params=params,
@@ -213,7 +234,7 @@ class ExperienceApi:
                 # An expired cookie must not break a public page: forget it and ask again
                 # as an anonymous visitor.
                 self._reject_authenticator()
-                response = get_session().request(
+                response = _exchange(
                     method,
                     url,
                     params=params,
@@ -261,7 +282,7 @@ class ExperienceApi:
             return None
         if 200 <= status < 300:
             try:
-                return response.json()
+                return _json(response)
             except ValueError as exc:
                 raise ExperienceApiUnavailable("not JSON", status=status) from exc
         body = _error_body(response)

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 import requests
+import urllib3
 from django.test import override_settings
 
 from clients.experience_api import (
@@ -40,6 +41,25 @@ class ExperienceApiHeadersTest:
         assert headers["Authorization"] == f"Bearer {TOKEN}"
         assert headers["X-Request-ID"] == "req-123"
         assert headers["X-Forwarded-For"] == "203.0.113.9, 127.0.0.1"
+
+    def test_sends_the_session_headers_and_the_query(self, api):
+        api.get("search", {"results": []})
+
+        ExperienceApi().search({"q": "oak desk", "page": 2, "category": ""})
+
+        request = api.calls_to("GET", "search")[0].request
+        assert request.headers["Accept"] == "application/json"
+        assert request.headers["User-Agent"] == "web-frontend"
+        assert request.url.endswith("/search?q=oak+desk&page=2")
+
+    def test_json_body_is_sent_as_json(self, api):
+        api.post("auth/login", {"authenticator": TOKEN, "expires_at": None, "user": {}})
+
+        ExperienceApi().login(username="ada", password="pa ss")
+
+        request = api.calls_to("POST", "auth/login")[0].request
+        assert request.headers["Content-Type"] == "application/json"
+        assert api.json_sent("POST", "auth/login") == [{"username": "ada", "password": "pa ss"}]
 
     def test_public_calls_without_auth_send_no_bearer(self, api):
         api.get("categories", {"categories": []})
@@ -183,6 +203,24 @@ class ExperienceApiRealNetworkTest:
         # It did connect and wait for an answer that never came (a read timeout, not a
         # refused connection).
         wait_until(lambda: silent_server.accepted, 30, message="the hung server's connection")
+
+    def test_a_refused_connection_is_tried_once_more_then_unavailable(self, monkeypatch):
+        # The adapter's retry rule (one more connect for GET) still applies.
+        attempts = []
+        real_new_conn = urllib3.connection.HTTPConnection._new_conn
+
+        def counting_new_conn(self):
+            attempts.append(1)
+            return real_new_conn(self)
+
+        monkeypatch.setattr(urllib3.connection.HTTPConnection, "_new_conn", counting_new_conn)
+        with (
+            override_settings(EXPERIENCE_API_URL=closed_port_url()),
+            pytest.raises(ExperienceApiUnavailable),
+        ):
+            ExperienceApi().categories()
+
+        assert len(attempts) == 2
 
     def test_api_down_gives_503_page(self, client):
         with override_settings(EXPERIENCE_API_URL=closed_port_url()):
