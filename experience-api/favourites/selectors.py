@@ -42,16 +42,24 @@ def favourites_page(*, user: ApiUser, page: int) -> dict:
 GENERATION_TTL_SECONDS = 24 * 3600
 
 
-def _generation_key(user_id: int) -> str:
+def generation_key(user_id: int) -> str:
     return f"favourites:gen:{user_id}"
 
 
-def favourited_ids(*, user: ApiUser, listing_ids: list[int]) -> dict:
+# ``favourited_ids(generation=...)`` when the caller did not read the cache itself.
+NOT_READ = object()
+
+
+def favourited_ids(*, user: ApiUser, listing_ids: list[int], generation=NOT_READ) -> dict:
     """``{"favourited": [ids]}``: which of ``listing_ids`` the user favourited (for the
-    hearts on a page of cards), cached (module docstring). No ids, no call."""
+    hearts on a page of cards), cached (module docstring). No ids, no call.
+    ``generation``: what the caller already read at ``generation_key(user.id)`` along
+    with other keys (None: nothing there)."""
     if not listing_ids:
         return {"favourited": []}
-    generation = cache.get(_generation_key(user.id)) or "0"
+    if generation is NOT_READ:
+        generation = cache.get(generation_key(user.id))
+    generation = generation or "0"
     digest = hashlib.blake2b(",".join(map(str, listing_ids)).encode(), digest_size=16).hexdigest()
     key = f"favourites:ids:{user.id}:{generation}:{digest}"
     found = cache.get(key)
@@ -66,4 +74,4 @@ def favourited_ids(*, user: ApiUser, listing_ids: list[int]) -> dict:
 def forget_favourite_ids(user_id: int) -> None:
     """After a favourite or unfavourite: a new generation, so every cached answer of
     this user is unreachable at once (Redis down: they expire within the cache TTL)."""
-    cache.set(_generation_key(user_id), uuid.uuid4().hex, GENERATION_TTL_SECONDS)
+    cache.set(generation_key(user_id), uuid.uuid4().hex, GENERATION_TTL_SECONDS)

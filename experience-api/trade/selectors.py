@@ -54,16 +54,23 @@ def threads_page(*, user: ApiUser, page: int) -> dict:
     return _page(answer, page=page, page_size=THREADS_PAGE_SIZE)
 
 
-def unread_messages(*, user: ApiUser) -> int | None:
+# ``unread_messages(cached=...)`` when the caller did not read the cache itself.
+NOT_READ = object()
+
+
+def unread_messages(*, user: ApiUser, cached=NOT_READ) -> int | None:
     """The user's unread messages over all threads, or None when models-api cannot say.
 
     Cached per user for ``UNREAD_CACHE_SECONDS`` (every page's header shows it); the
     copy is dropped when the user sends a message or opens a thread here
     (trade.services), so their own actions show at once; a message from the other
-    party shows within the cache's lifetime. A failure is not cached.
+    party shows within the cache's lifetime. A failure is not cached. ``cached``: what
+    the caller already read at ``unread_cache_key(user.id)`` along with other keys
+    (None: nothing there).
     """
     key = unread_cache_key(user.id)
-    cached = cache.get(key)
+    if cached is NOT_READ:
+        cached = cache.get(key)
     if cached is not None:
         return int(cached)
     try:

@@ -84,6 +84,34 @@ class HomeViewerTest:
         assert asked_ids(models) == ["1,2,3"]  # each listing of the page once, in order
         assert_private(response)
 
+    def test_never_cache_headers_are_those_of_the_private_endpoints(self, signed_in, models):
+        stub_home(models)
+        stub_viewer(models)
+        page = signed_in.get("/api/v1/home")
+        me = signed_in.get("/api/v1/me")
+        for header in ("Cache-Control", "Pragma"):
+            assert page[header] == me[header]
+        assert "Expires" in page
+
+    def test_the_unread_count_and_the_hearts_are_cached_as_on_their_own_endpoints(
+        self, signed_in, models
+    ):
+        stub_home(models)
+        stub_viewer(models, favourited=[2], unread=5)
+        first = signed_in.get("/api/v1/home").json()
+        second = signed_in.get("/api/v1/home").json()
+        assert first["viewer"]["unread_messages"] == second["viewer"]["unread_messages"] == 5
+        assert first["favourited"] == second["favourited"] == [2]
+        assert len(calls_to(models, "GET", "/threads/unread")) == 1
+        assert len(calls_to(models, "GET", "/favourites/ids")) == 1
+        # ... and shared with them: /me and /favourites/ids ask models-api nothing more.
+        assert signed_in.get("/api/v1/me").json()["unread_messages"] == 5
+        assert signed_in.get("/api/v1/favourites/ids", {"listings": "1,2,3"}).json() == {
+            "favourited": [2]
+        }
+        assert len(calls_to(models, "GET", "/threads/unread")) == 1
+        assert len(calls_to(models, "GET", "/favourites/ids")) == 1
+
     def test_the_viewer_is_what_me_answers(self, signed_in, models):
         stub_home(models)
         stub_viewer(models)
