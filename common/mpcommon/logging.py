@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from typing import Any
+
+import orjson
 
 from mpcommon.request_id import current_request_id
 
@@ -51,7 +52,9 @@ class JSONFormatter(logging.Formatter):
                 payload[key] = value
         if record.exc_info:
             payload["exc"] = self.formatException(record.exc_info)
-        return json.dumps(payload, default=str, ensure_ascii=False)
+        # orjson: one access line per request on every service, several times cheaper
+        # than json.dumps; anything it cannot write (a Decimal, an exception) as str().
+        return orjson.dumps(payload, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def logging_config(service: str, level: str = "INFO") -> dict[str, Any]:
