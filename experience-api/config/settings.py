@@ -66,7 +66,7 @@ if CACHE_ENABLED:
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
+                "SERIALIZER": "caching.serializers.OrjsonSerializer",
                 # Redis down must cost milliseconds, not seconds: the site then runs uncached.
                 "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=0.2),
                 "SOCKET_TIMEOUT": env.float("REDIS_SOCKET_TIMEOUT", default=0.3),
