@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from conftest import TOKEN
 
@@ -220,6 +221,7 @@ class EveryPageTest:
         assert 'href="/login/"' in html and "/logout/" not in html
         assert html.count("<h1") == 1 and "<title>" in html
         assert "<header" in html and "<main" in html and "<footer" in html
+        assert f"&copy; {timezone.localtime().year} " in html
         assert api.calls_to("GET", "me") == []
 
     @pytest.mark.parametrize("path", PAGES)
