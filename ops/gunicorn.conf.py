@@ -1,5 +1,6 @@
 """gunicorn settings shared by every Django service (overridable by environment)."""
 
+import gc
 import multiprocessing
 import os
 
@@ -26,3 +27,14 @@ limit_request_line = 8190
 # worker that exits (max_requests recycling) drops the connections queued on its socket.
 # One shared socket keeps recycling invisible to clients.
 reuse_port = False
+
+
+def post_worker_init(worker):
+    """The application is loaded: move everything it allocated so far out of the GC's way.
+
+    A full (generation 2) collection walks every tracked object, and each worker starts
+    with about 96,000 (Django, DRF, our modules): 17 ms, holding the GIL, so every thread
+    of the worker stalls meanwhile. Frozen objects are never scanned again (they live as
+    long as the process anyway), so later collections only walk what requests allocate.
+    """
+    gc.freeze()
