@@ -3,7 +3,7 @@
 
     ../.venv/bin/python bench/bench_search_latency.py [--url URL] [--clients 20]
         [--duration 20] [--phases cold,warm] [--no-cache-busting] [--json]
-        [--load-generator wrk|python]
+        [--load-generator wrk|python] [--warmup 3]
 
 Talks to the experience API directly (loopback only, default
 http://127.0.0.1:8200/api/v1/search). Two phases, each ``--duration`` seconds:
@@ -27,6 +27,11 @@ across wrk's connections) and wrk's Lua script sends them in order over ``--clie
 keep-alive connections. wrk's event loop in C costs the 2-core machine a fraction of
 what 20 Python client threads do (they took about 12% of it at 290 req/s, CPU the
 services then lacked). ``--load-generator python`` keeps the threaded client.
+
+Each phase is preceded by ``--warmup`` seconds of the same kind of load with other
+queries, not measured: a service restarted a moment ago is still importing modules and
+the engine's JIT compiling (the first seconds after a restart had a p99 up to 4x the
+rest).
 
 Prints, per phase: requests/s, latency p50/p95/p99 (all responses, and 200s only),
 and errors by HTTP status or exception as a percentage. A benchmark measures: it
@@ -406,6 +411,9 @@ def main() -> int:
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
+        "--warmup", type=float, default=3.0, help="unmeasured seconds before each phase"
+    )
+    parser.add_argument(
         "--load-generator",
         choices=("wrk", "python"),
         default="wrk" if shutil.which("wrk") else "python",
@@ -451,21 +459,22 @@ def main() -> int:
             f"search latency, {args.clients} concurrent clients, {args.duration:g} s per phase, "
             f"against {args.url} (load from {args.load_generator})"
         )
-    for index, phase in enumerate(phases):
-        next_query, description = plan[phase]
+
+    def load(phase: str, duration: float, seed: int) -> dict:
+        next_query = plan[phase][0]
         if args.load_generator == "wrk":
-            results[phase] = run_phase_wrk(
-                args.url,
-                args.clients,
-                args.duration,
-                next_query,
-                seed=args.seed + index,
-                distinct=phase == "cold" and args.cache_busting,
+            distinct = phase == "cold" and args.cache_busting
+            return run_phase_wrk(
+                args.url, args.clients, duration, next_query, seed=seed, distinct=distinct
             )
-        else:
-            results[phase] = run_phase(
-                args.url, args.clients, args.duration, next_query, seed=args.seed + index
-            )
+        return run_phase(args.url, args.clients, duration, next_query, seed=seed)
+
+    for index, phase in enumerate(phases):
+        description = plan[phase][1]
+        if args.warmup > 0:
+            # Other seeds than any measured phase: the warm-up's queries are not cached.
+            load(phase, args.warmup, seed=10_000 + args.seed + index)
+        results[phase] = load(phase, args.duration, seed=args.seed + index)
         if not args.json:
             print_phase(phase, description, results[phase])
     if args.json:
