@@ -267,3 +267,44 @@ class LiveSearchTest:
 
         assert response.status_code == 200
         assert "No listings match" in response.text
+
+
+class LiveOneCallPagesTest:
+    """Logged-in home and listing pages take the viewer and the hearts from the page's
+    own answer (issue 11): the viewer's own actions still show on the very next page."""
+
+    def test_heart_then_logout_show_on_the_next_pages(self, new_user):
+        session, username = new_user
+        home = session.get(BASE_URL + "/", timeout=TIMEOUT)
+        assert f'data-testid="current-username">{username}<' in home.text
+        listing_id = LISTING_LINK.search(home.text).group(1)
+        path = f"/listings/{listing_id}/"
+        page = session.get(BASE_URL + path, timeout=TIMEOUT)
+        assert "private" in page.headers["Cache-Control"]
+        assert 'aria-pressed="false"' in page.text
+
+        saved = session.post(
+            BASE_URL + f"/listings/{listing_id}/favourite/",
+            data={"csrfmiddlewaretoken": csrf_token(page.text), "action": "save", "next": path},
+            allow_redirects=False,
+            timeout=TIMEOUT,
+        )
+        assert saved.status_code == 302 and saved.headers["Location"] == path
+        after = session.get(BASE_URL + path, timeout=TIMEOUT).text
+        heart = re.search(rf'action="/listings/{listing_id}/favourite/".*?</form>', after, re.S)
+        assert 'aria-pressed="true"' in heart.group(0)
+
+        old_token = session.cookies.get("auth")
+        out = session.post(
+            BASE_URL + "/logout/",
+            data={"csrfmiddlewaretoken": csrf_token(after)},
+            allow_redirects=False,
+            timeout=TIMEOUT,
+        )
+        assert out.status_code == 302
+        replay = requests.get(BASE_URL + path, cookies={"auth": old_token}, timeout=TIMEOUT)
+        assert replay.status_code == 200
+        assert "current-username" not in replay.text
+        assert 'href="/login/"' in replay.text
+        assert replay.cookies.get("auth") is None
+        assert 'auth=""' in replay.headers.get("Set-Cookie", "")
