@@ -27,6 +27,7 @@ import hashlib
 import math
 import re
 import time
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -40,6 +41,8 @@ from clients import models_api
 TOKEN_FORMAT = re.compile(r"^[A-Za-z0-9_\-.~+/=]{16,256}$")
 INVALID = "invalid"
 NEGATIVE_CACHE_SECONDS = 10
+# A user id -> the cache keys a caller wants read along with the resolution.
+KeysOf = Callable[[int], Iterable[str]]
 
 
 def authenticator_cache_key(token: str) -> str:
@@ -70,21 +73,25 @@ def _seconds_until(expires_at: str | None) -> float | None:
     return (moment - datetime.now(UTC)).total_seconds()
 
 
-def _cached_user(key: str) -> dict | None:
-    """The cached user of a token's entry, or None when there is none or it is
-    overruled by its user's stale mark (the entry is then dropped)."""
+def _cached_user(key: str, keys_of: KeysOf | None) -> tuple[dict | None, dict]:
+    """The cached user of a token's entry (None when there is none or it is overruled by
+    its user's stale mark: the entry is then dropped), and the values at
+    ``keys_of(user id)``, read in the same round trip as the stale mark."""
     cached = cache.get(key)
     if cached == INVALID:
         raise models_api.NotAuthenticated("Invalid or expired authenticator.")
     if not isinstance(cached, dict):
-        return None
+        return None, {}
     user = cached["user"]
-    marked_at = cache.get(stale_mark_key(user["id"]))
+    mark_key = stale_mark_key(user["id"])
+    also = list(keys_of(int(user["id"]))) if keys_of else []
+    found = cache.get_many([mark_key, *also]) if also else {mark_key: cache.get(mark_key)}
+    marked_at = found.pop(mark_key, None)
     if marked_at is not None and cached["resolved_at"] <= float(marked_at):
         # delete, then resolve and cache.add: a logout's INVALID written meanwhile wins.
         cache.delete(key)
-        return None
-    return user
+        return None, {}
+    return user, found
 
 
 def user_for_authenticator(token: str) -> ApiUser:
@@ -93,12 +100,21 @@ def user_for_authenticator(token: str) -> ApiUser:
     Raises ``models_api.NotAuthenticated`` for an unknown, expired or revoked token and
     ``models_api.ModelsApiUnavailable`` when models-api cannot tell.
     """
+    return user_and_keys_for_authenticator(token)[0]
+
+
+def user_and_keys_for_authenticator(
+    token: str, *, keys_of: KeysOf | None = None
+) -> tuple[ApiUser, dict]:
+    """``user_for_authenticator``, and the values cached at ``keys_of(user id)`` (a dict
+    of the keys found; absent: nothing there), read with the resolution's stale mark:
+    a page that needs per-user keys saves their round trip."""
     if not TOKEN_FORMAT.match(token):
         raise models_api.NotAuthenticated("Invalid authenticator.")
     key = authenticator_cache_key(token)
-    cached = _cached_user(key)
+    cached, found = _cached_user(key, keys_of)
     if cached is not None:
-        return ApiUser.from_models_api(cached, token)
+        return ApiUser.from_models_api(cached, token), found
     asked_at = time.time()  # before the call: a change made while it runs overrules it
     try:
         resolved = models_api.get_client().resolve_authenticator(token)
@@ -115,4 +131,6 @@ def user_for_authenticator(token: str) -> ApiUser:
     if ttl > 0:
         # add, not set: a logout that raced with this resolve wrote INVALID and wins.
         cache.add(key, {"user": resolved["user"], "resolved_at": asked_at}, timeout=ttl)
-    return ApiUser.from_models_api(resolved["user"], token)
+    user = ApiUser.from_models_api(resolved["user"], token)
+    also = list(keys_of(user.id)) if keys_of else []
+    return user, (cache.get_many(also) if also else {})

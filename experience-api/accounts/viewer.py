@@ -29,9 +29,9 @@ from django.core.cache import cache
 from django.utils.http import http_date
 from rest_framework.authentication import get_authorization_header
 
-from accounts.authentication import PROBLEM_ATTR
+from accounts.authentication import PREFETCHED_ATTR, PROBLEM_ATTR
 from clients import models_api
-from favourites.selectors import favourited_ids, generation_key
+from favourites.selectors import favourited_ids, generation_key, ids_key
 from mpcommon import errors as envelope
 from trade.selectors import unread_cache_key, unread_messages
 
@@ -56,39 +56,63 @@ def page_listing_ids(card_lists: Iterable[Iterable[dict]]) -> list[int]:
     return list(ids)[:MAX_FAVOURITE_IDS]
 
 
-def viewer_part(request, card_lists: Iterable[Iterable[dict]]) -> dict:
-    """``{"viewer", "favourited"[, "viewer_error"]}`` for a request with a Bearer, else
-    ``{}`` (module docstring). Never raises for the viewer's sake: the page is served."""
-    if not sent_bearer(request):
-        return {}
-    user = request.user
-    if user is None:
-        problem = getattr(request, PROBLEM_ATTR, None)
-        code = (
-            envelope.MODELS_API_UNAVAILABLE
-            if isinstance(problem, models_api.ModelsApiUnavailable)
-            else envelope.NOT_AUTHENTICATED
-        )
-        return {"viewer": None, "viewer_error": code, "favourited": None}
-    # The two per-user keys in one Redis round trip.
-    unread_key, generation_key_ = unread_cache_key(user.id), generation_key(user.id)
-    found = cache.get_many([unread_key, generation_key_])
-    viewer = {
-        **user.as_dict(),
-        "unread_messages": unread_messages(user=user, cached=found.get(unread_key)),
-    }
-    try:
-        favourited = favourited_ids(
-            user=user,
-            listing_ids=page_listing_ids(card_lists),
-            generation=found.get(generation_key_),
-        )["favourited"]
-    except models_api.ModelsApiError as exc:
-        logger.warning(
-            "favourite state unavailable", extra={"user_id": user.id, "error": type(exc).__name__}
-        )
-        favourited = None
-    return {"viewer": viewer, "favourited": favourited}
+class ViewerPartMixin:
+    """For the page views with optional auth: ``self.viewer_part(request, card_lists)``.
+
+    Authentication is lazy here (DRF: the first ``request.user``), so it runs once the
+    page's listings are known: the viewer's unread count, hearts' generation and hearts'
+    entry are then read in the same Redis round trip as the authenticator's stale mark
+    (``prefetch_user_keys``, read by accounts.authentication), instead of three more.
+    """
+
+    viewer_listing_ids: list[int] | None = None
+
+    def perform_authentication(self, request):
+        pass  # lazily: see the class docstring (permissions still authenticate first)
+
+    def prefetch_user_keys(self, user_id: int) -> list[str]:
+        if self.viewer_listing_ids is None:
+            return []
+        keys = [unread_cache_key(user_id), generation_key(user_id)]
+        if self.viewer_listing_ids:
+            keys.append(ids_key(user_id, self.viewer_listing_ids))
+        return keys
+
+    def viewer_part(self, request, card_lists: Iterable[Iterable[dict]]) -> dict:
+        """``{"viewer", "favourited"[, "viewer_error"]}`` for a request with a Bearer,
+        else ``{}`` (module docstring). Never raises for the viewer's sake."""
+        if not sent_bearer(request):
+            return {}
+        self.viewer_listing_ids = page_listing_ids(card_lists)
+        user = request.user  # authenticates now, reading prefetch_user_keys with it
+        if user is None:
+            problem = getattr(request, PROBLEM_ATTR, None)
+            code = (
+                envelope.MODELS_API_UNAVAILABLE
+                if isinstance(problem, models_api.ModelsApiUnavailable)
+                else envelope.NOT_AUTHENTICATED
+            )
+            return {"viewer": None, "viewer_error": code, "favourited": None}
+        found = getattr(request, PREFETCHED_ATTR, None)
+        if found is None:  # authenticated before (without the keys): read them now
+            found = cache.get_many(self.prefetch_user_keys(user.id))
+        viewer = {
+            **user.as_dict(),
+            "unread_messages": unread_messages(
+                user=user, cached=found.get(unread_cache_key(user.id))
+            ),
+        }
+        try:
+            favourited = favourited_ids(
+                user=user, listing_ids=self.viewer_listing_ids, known=found
+            )["favourited"]
+        except models_api.ModelsApiError as exc:
+            logger.warning(
+                "favourite state unavailable",
+                extra={"user_id": user.id, "error": type(exc).__name__},
+            )
+            favourited = None
+        return {"viewer": viewer, "favourited": favourited}
 
 
 # What django.utils.cache.add_never_cache_headers writes (as accounts.api.NeverCachedView),

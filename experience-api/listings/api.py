@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from accounts.api import NeverCachedView
 from accounts.authentication import BearerRequired
-from accounts.viewer import never_cache_if_personal, viewer_part
+from accounts.viewer import ViewerPartMixin, never_cache_if_personal
 from clients.events import publish_page_view
 from config.schema import ErrorOutput
 from listings import selectors, services
@@ -29,7 +29,7 @@ from listings.uploads import PHOTO_PARSERS, PhotoUploadParser
 from mpcommon import photo_rules
 
 
-class HomeView(APIView):
+class HomeView(ViewerPartMixin, APIView):
     # The page is the same for everyone (cached as such); a Bearer only adds the
     # viewer's own part to the answer (accounts.viewer).
     @extend_schema(
@@ -39,7 +39,7 @@ class HomeView(APIView):
     )
     def get(self, request):
         page = selectors.home_page()
-        part = viewer_part(request, (page["newest"], page["popular"]))
+        part = self.viewer_part(request, (page["newest"], page["popular"]))
         return never_cache_if_personal(Response({**page, **part}), part)
 
 
@@ -77,7 +77,7 @@ class ListingCreateView(APIView):
         return Response(listing, status=201)
 
 
-class ListingDetailView(APIView):
+class ListingDetailView(ViewerPartMixin, APIView):
     parser_classes = PHOTO_PARSERS
 
     @extend_schema(
@@ -89,11 +89,12 @@ class ListingDetailView(APIView):
     def get(self, request, listing_id: str):
         listing_id = int(listing_id)
         detail = selectors.listing_detail(listing_id)
+        # First: it authenticates the viewer (lazily, with their keys; ViewerPartMixin).
+        part = self.viewer_part(request, ([detail], detail["recommendations"]))
         user_id = request.user.id if request.user is not None else None
         # The seller looking at (or editing) their own listing is not a view of it.
         if user_id is None or user_id != (detail.get("seller") or {}).get("id"):
             publish_page_view(listing_id, user_id)
-        part = viewer_part(request, ([detail], detail["recommendations"]))
         return never_cache_if_personal(Response({**detail, **part}), part)
 
     def get_permissions(self):

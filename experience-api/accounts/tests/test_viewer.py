@@ -10,9 +10,11 @@ import pytest
 import requests
 import responses
 from django.core.cache import cache
+from django_redis.cache import RedisCache
 
 from caching import cache as page_cache
 from conftest import MODELS, TOKEN, USER, a_listing, a_page, calls_to, listings_url
+from favourites.selectors import forget_favourite_ids, ids_key
 
 FAVOURITE_IDS = re.compile(re.escape(MODELS + "/favourites/ids") + r"(\?.*)?$")
 ME = {**USER, "unread_messages": 2}
@@ -57,6 +59,21 @@ def stub_viewer(models, favourited=(2,), unread=2):
 
 def asked_ids(models) -> list[str]:
     return [c.request.params["listings"] for c in calls_to(models, "GET", "/favourites/ids")]
+
+
+@pytest.fixture
+def redis_round_trips(monkeypatch) -> list[str]:
+    """The cache reads of the test (each a real Redis round trip), by method."""
+    made: list[str] = []
+    for name in ("get", "get_many"):
+        real = getattr(RedisCache, name)
+
+        def counted(self, *args, _real=real, _name=name, **kwargs):
+            made.append(_name)
+            return _real(self, *args, **kwargs)
+
+        monkeypatch.setattr(RedisCache, name, counted)
+    return made
 
 
 def assert_private(response) -> None:
@@ -111,6 +128,31 @@ class HomeViewerTest:
         }
         assert len(calls_to(models, "GET", "/threads/unread")) == 1
         assert len(calls_to(models, "GET", "/favourites/ids")) == 1
+
+    def test_a_cached_logged_in_page_is_four_redis_reads(
+        self, signed_in, models, redis_round_trips
+    ):
+        stub_home(models)
+        stub_viewer(models)
+        signed_in.get("/api/v1/home")  # fills every cache
+        redis_round_trips.clear()
+        assert signed_in.get("/api/v1/home").json()["viewer"]["id"] == USER["id"]
+        # The page's generation and the page; then the authenticator's entry, and its
+        # stale mark with the viewer's unread count, hearts' generation and hearts.
+        assert redis_round_trips == ["get_many", "get", "get", "get_many"]
+        assert len(calls_to(models, "POST", "/authenticators/resolve")) == 1
+
+    def test_hearts_asked_under_a_replaced_generation_do_not_count(self, signed_in, models):
+        stub_home(models)
+        stub_viewer(models, favourited=[2])
+        signed_in.get("/api/v1/home")
+        stored = cache.get(ids_key(USER["id"], [1, 2, 3]))
+        assert stored["favourited"] == [2]
+        # A read that raced a favourite: its answer is there, its generation is not.
+        forget_favourite_ids(USER["id"])
+        cache.set(ids_key(USER["id"], [1, 2, 3]), stored)
+        models.replace(responses.GET, FAVOURITE_IDS, json={"favourited": [2, 3]})
+        assert signed_in.get("/api/v1/home").json()["favourited"] == [2, 3]
 
     def test_the_viewer_is_what_me_answers(self, signed_in, models):
         stub_home(models)
@@ -222,6 +264,21 @@ class ListingDetailViewerTest:
         signed_in.get("/api/v1/listings/5")
         stored = cache.get(page_cache.current_key(page_cache.listing_namespace(5)))
         assert not {"viewer", "favourited", "viewer_error"} & set(stored["value"])
+
+    def test_the_seller_changing_their_listing_is_still_authenticated_first(
+        self, signed_in, models
+    ):
+        models.add(responses.PATCH, f"{MODELS}/listings/5", json=a_listing(id=5, price="9.00"))
+        response = signed_in.patch("/api/v1/listings/5", {"price": "9.00"}, format="json")
+        assert response.status_code == 200
+        assert (
+            calls_to(models, "PATCH", "/listings/5")[0].request.headers["X-Authenticator"] == TOKEN
+        )
+
+    def test_changing_a_listing_without_a_bearer_is_401(self, api, models):
+        response = api.patch("/api/v1/listings/5", {"price": "9.00"}, format="json")
+        assert response.status_code == 401
+        assert calls_to(models, "PATCH", "/listings/5") == []
 
     def test_a_refused_authenticator_is_a_null_viewer(self, api, models):
         stub_detail(models)
