@@ -9,7 +9,8 @@ native stack:
 
 1. uncached search through HAProxy (``$PUBLIC_URL/api/v1/search``) at ``--clients``
    concurrent clients with distinct queries (experience-api/bench/bench_search_latency.py,
-   cold phase: each query a cache miss, so each one costs an Elasticsearch query);
+   cold phase: each query a cache miss, so each one costs an Elasticsearch query; the
+   load comes from wrk, after 3 s of unmeasured warm-up);
 2. freshness (create -> searchable, over ``--listings`` listings) and indexer
    throughput on a ``--backlog`` of events (batch/bench/bench_search.py);
 3. ``make up`` time from a stopped stack: ``--restart-stack`` stops the stack and times
