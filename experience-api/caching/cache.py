@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import socket
 import threading
 import time
 import uuid
@@ -43,6 +44,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
+import redis.exceptions
 from django.conf import settings
 from django.core.cache import cache
 
@@ -182,27 +184,37 @@ def get_or_compute(
             cache.delete(lock_key)
 
     token = _token()
-    acquired = cache.add(lock_key, token, timeout=settings.CACHE_LOCK_SECONDS)
+    # A winner may have stored the value (and let go of the lock) between our read and
+    # our lock: the lock attempt also looks once more (and reads who holds the lock).
+    acquired, entry, holder = _lock_and_look(lock_key, token, key)
     if acquired is None:
-        # django-redis answers None (not False) when Redis is unreachable: no one can
-        # hold the lock, so waiting would only add latency.
+        # Redis is unreachable: no one can hold the lock, so waiting would only add
+        # latency.
         value, _ = compute()
         return value
-    if acquired:
-        try:
-            # A winner may have stored the value (and let go of the lock) between our
-            # read and our lock: look once more before asking the backend again.
-            entry = cache.get(key)
-            if entry is not None and entry["fresh_until"] > time.time():
-                return entry["value"]
-            return _compute_and_store(
-                key, compute, fresh_seconds, stale_seconds, handoff_key=_handoff_key(key, token)
-            )
-        finally:
+    if entry is not None and entry["fresh_until"] > time.time():
+        if acquired:
             cache.delete(lock_key)
+        return entry["value"]
+    if acquired:
+        unlocked = False
+        try:
+            value = _compute_and_store(
+                key,
+                compute,
+                fresh_seconds,
+                stale_seconds,
+                handoff_key=_handoff_key(key, token),
+                unlock_key=lock_key,
+            )
+            unlocked = True
+            return value
+        finally:
+            if not unlocked:
+                cache.delete(lock_key)
 
-    # Someone else is computing this cold key: wait briefly for their result.
-    holder = cache.get(lock_key)  # None: it just finished (or Redis failed)
+    # Someone else is computing this cold key (``holder``; None: it just finished, or
+    # Redis failed): wait briefly for their result.
     deadline = time.monotonic() + lock_wait_seconds
     while time.monotonic() < deadline:
         time.sleep(POLL_INTERVAL_SECONDS)
@@ -233,15 +245,79 @@ def _compute_and_store(
     stale_seconds: float,
     *,
     handoff_key: str | None = None,
+    unlock_key: str | None = None,
 ) -> Any:
+    """Compute, store (or hand off) and, with ``unlock_key``, release that lock in the
+    same round trip as the write. If ``compute`` raises, nothing is written or released."""
     value, cacheable = compute()
     if cacheable:
         entry = {"value": value, "fresh_until": time.time() + fresh_seconds}
-        cache.set(key, entry, timeout=fresh_seconds + stale_seconds)
+        _set_and_delete(key, entry, fresh_seconds + stale_seconds, unlock_key)
     elif handoff_key is not None:
         # Not for later requests: only for those that waited for this computation.
-        cache.set(handoff_key, {"value": value}, timeout=HANDOFF_SECONDS)
+        _set_and_delete(handoff_key, {"value": value}, HANDOFF_SECONDS, unlock_key)
+    elif unlock_key is not None:
+        cache.delete(unlock_key)
     return value
+
+
+# What django-redis's IGNORE_EXCEPTIONS ignores (its client's "main exceptions"): the
+# pipelined calls below treat them the same way, as Redis being unreachable.
+_REDIS_ERRORS = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    redis.exceptions.ResponseError,
+    socket.timeout,
+)
+
+
+def _redis():
+    """django-redis's client when the cache is Redis (else None: the dummy cache)."""
+    client = getattr(cache, "client", None)
+    return client if hasattr(client, "get_client") else None
+
+
+def _lock_and_look(lock_key: str, token: str, key: str) -> tuple[bool | None, Any, Any]:
+    """``cache.add(lock_key, token)``, ``cache.get(key)`` and ``cache.get(lock_key)`` in
+    one round trip: (acquired, entry, lock holder); acquired is None if Redis is down."""
+    client = _redis()
+    if client is None:
+        acquired = cache.add(lock_key, token, timeout=settings.CACHE_LOCK_SECONDS)
+        return acquired, cache.get(key), cache.get(lock_key)
+    try:
+        pipe = client.get_client(write=True).pipeline(transaction=False)
+        pipe.set(
+            client.make_key(lock_key),
+            client.encode(token),
+            nx=True,
+            px=int(settings.CACHE_LOCK_SECONDS * 1000),
+        )
+        pipe.get(client.make_key(key))
+        pipe.get(client.make_key(lock_key))
+        added, raw_entry, raw_holder = pipe.execute()
+    except _REDIS_ERRORS:
+        logger.warning("cache lock: Redis unreachable", extra={"cache_key": key})
+        return None, None, None
+    entry = None if raw_entry is None else client.decode(raw_entry)
+    holder = None if raw_holder is None else client.decode(raw_holder)
+    return bool(added), entry, holder
+
+
+def _set_and_delete(key: str, value: Any, timeout: float, delete_key: str | None) -> None:
+    """``cache.set(key, value, timeout)`` then ``cache.delete(delete_key)``, one round trip."""
+    client = _redis()
+    if client is None or delete_key is None:
+        cache.set(key, value, timeout=timeout)
+        if delete_key is not None:
+            cache.delete(delete_key)
+        return
+    try:
+        pipe = client.get_client(write=True).pipeline(transaction=False)
+        pipe.set(client.make_key(key), client.encode(value), px=int(timeout * 1000))
+        pipe.delete(client.make_key(delete_key))
+        pipe.execute()
+    except _REDIS_ERRORS:
+        logger.warning("cache write: Redis unreachable", extra={"cache_key": key})
 
 
 _refresh_pool: ThreadPoolExecutor | None = None

@@ -295,17 +295,61 @@ class LockRaceTest:
         """A reader that missed, then won the lock only because the previous winner had
         stored the value and released it, serves that value."""
         compute = Counter("second")
-        real_add = cache.add
+        real_lock_and_look = page_cache._lock_and_look
 
-        def add_after_the_other_winner(key, value, timeout=None):
-            if key.startswith("lock:"):
-                # The other winner finishes between our miss and our add.
-                cache.set(
-                    page_cache.current_key("home"),
-                    {"value": "first", "fresh_until": time.time() + 30},
-                )
-            return real_add(key, value, timeout=timeout)
+        def lock_after_the_other_winner(lock_key, token, key):
+            # The other winner stores and lets go between our miss and our lock attempt.
+            cache.set(
+                page_cache.current_key("home"),
+                {"value": "first", "fresh_until": time.time() + 30},
+            )
+            return real_lock_and_look(lock_key, token, key)
 
-        monkeypatch.setattr(cache, "add", add_after_the_other_winner)
+        monkeypatch.setattr(page_cache, "_lock_and_look", lock_after_the_other_winner)
         assert page_cache.get_or_compute("home", compute, fresh_seconds=FRESH) == "first"
         assert compute.calls == 0
+        # The lock taken on the way is let go at once.
+        assert cache.get("lock:" + page_cache.current_key("home")) is None
+
+
+class PipelinedWritesTest:
+    """The cold path's lock, store and release (pipelined) leave Redis as separate calls
+    would: the entry with its whole lifetime, the hand-off short-lived, no lock."""
+
+    def ttl(self, key):
+        return get_redis_connection("default").pttl(cache.make_and_validate_key(key)) / 1000
+
+    def test_stored_entry_has_fresh_plus_stale_lifetime_and_the_lock_is_gone(self):
+        value = page_cache.get_or_compute(
+            "search", lambda: ("page", True), fresh_seconds=FRESH, variant="v1", stale_seconds=7
+        )
+        key = page_cache.current_key("search", "v1")
+        assert value == "page"
+        assert cache.get(key)["value"] == "page"
+        assert FRESH + 6 < self.ttl(key) <= FRESH + 7
+        assert cache.get("lock:" + key) is None
+
+    def test_value_not_stored_is_handed_off_briefly_and_the_lock_is_gone(self):
+        value = page_cache.get_or_compute(
+            "search", lambda: ("empty", False), fresh_seconds=FRESH, variant="v2"
+        )
+        key = page_cache.current_key("search", "v2")
+        assert value == "empty"
+        assert cache.get(key) is None
+        assert cache.get("lock:" + key) is None
+        [handoff] = get_redis_connection("default").keys(
+            cache.make_and_validate_key(f"handoff:{key}:*")
+        )
+        assert (
+            0 < get_redis_connection("default").pttl(handoff) <= page_cache.HANDOFF_SECONDS * 1000
+        )
+
+    def test_a_failed_computation_releases_the_lock_and_stores_nothing(self):
+        def fail():
+            raise ModelsApiUnavailable("down")
+
+        with pytest.raises(ModelsApiUnavailable):
+            page_cache.get_or_compute("search", fail, fresh_seconds=FRESH, variant="v3")
+        key = page_cache.current_key("search", "v3")
+        assert cache.get(key) is None
+        assert cache.get("lock:" + key) is None
