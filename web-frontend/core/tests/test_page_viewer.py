@@ -147,3 +147,36 @@ class OneCallListingTest:
 
         assert response.status_code == 403
         assert len(api.calls_to("GET", "me")) == 1
+
+
+class OneCallSearchTest:
+    def test_a_search_answer_with_a_viewer_part_is_one_call_too(self, client, api):
+        # For when the experience API's search answers the viewer part as well.
+        api.get(
+            "search",
+            {
+                "results": [card(1), card(2)],
+                "total": 2,
+                "page": 1,
+                "pages": 1,
+                "viewer": ALICE_ME,
+                "favourited": [2],
+            },
+        )
+
+        html = with_cookie(client).get("/search/?q=lamp").content.decode()
+
+        assert 'data-testid="current-username">alice<' in html
+        assert heart_states(html) == {1: "false", 2: "true"}
+        assert api.calls_to("GET", "me") == []
+        assert api.calls_to("GET", "favourites/ids") == []
+
+    def test_a_search_answer_without_one_asks_me_and_favourite_ids(self, client, api):
+        api.get("search", {"results": [card(1)], "total": 1, "page": 1, "pages": 1})
+        api.me()
+        api.get("favourites/ids", {"favourited": [1]})
+
+        html = with_cookie(client).get("/search/?q=lamp").content.decode()
+
+        assert heart_states(html) == {1: "true"}
+        assert len(api.calls_to("GET", "me")) == 1
