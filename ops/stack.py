@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import hashlib
 import json
 import os
 import secrets
@@ -615,6 +616,16 @@ def start_apps(env: dict[str, str]) -> None:
     )
 
 
+def haproxy_fingerprint() -> str:
+    """A hash of what HAProxy reads at start: its config, Lua script and error pages."""
+    digest = hashlib.sha256()
+    folder = ROOT / "haproxy"
+    for path in sorted([folder / "haproxy.cfg", *folder.glob("*.lua"), *folder.glob("errors/*")]):
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def start_edge(env: dict[str, str]) -> None:
     check = subprocess.run(
         ["/usr/sbin/haproxy", "-c", "-q", "-f", str(ROOT / "haproxy" / "haproxy.cfg")],
@@ -623,7 +634,16 @@ def start_edge(env: dict[str, str]) -> None:
     )
     if check.returncode != 0:
         raise StackError(f"haproxy/haproxy.cfg is invalid:\n{check.stdout}{check.stderr}")
+    stamp, fingerprint = VAR / "run" / "haproxy.fingerprint", haproxy_fingerprint()
+    if program_states().get("haproxy") == "RUNNING" and (
+        not stamp.exists() or stamp.read_text() != fingerprint
+    ):
+        # supervisord only sees the command line: a changed haproxy.cfg (or its Lua or
+        # error pages) needs a restart to take effect on a running stack.
+        print("  haproxy.cfg changed: restarting HAProxy")
+        ctl("restart", f"{GROUP['haproxy']}:haproxy", check=True)
     start_programs(["haproxy"])
+    stamp.write_text(fingerprint)
     url = f"{env['PUBLIC_URL']}/healthz"
     wait_for("haproxy", lambda: http_get(url)[0] == 200, 30, f"GET {url} = 200")
     wait_for("haproxy", lambda: web_backends_up(env), 30, "stats show web1 and web2 UP")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
 from pathlib import Path
@@ -175,3 +176,29 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+class HAProxyFingerprintTest:
+    """`make up` on a running stack restarts HAProxy when this hash of what it reads
+    (config, Lua, error pages) differs from the one recorded at its start."""
+
+    def copy(self, tmp_path, monkeypatch):
+        shutil.copytree(ROOT / "haproxy", tmp_path / "haproxy")
+        monkeypatch.setattr(stack, "ROOT", tmp_path)
+        return tmp_path / "haproxy"
+
+    def test_same_files_same_fingerprint(self, tmp_path, monkeypatch):
+        self.copy(tmp_path, monkeypatch)
+        assert stack.haproxy_fingerprint() == stack.haproxy_fingerprint()
+
+    def test_config_lua_and_error_pages_each_change_it(self, tmp_path, monkeypatch):
+        folder = self.copy(tmp_path, monkeypatch)
+        seen = {stack.haproxy_fingerprint()}
+        for path in [
+            folder / "haproxy.cfg",
+            next(folder.glob("*.lua")),
+            next(folder.glob("errors/*")),
+        ]:
+            path.write_bytes(path.read_bytes() + b"\n# changed\n")
+            seen.add(stack.haproxy_fingerprint())
+        assert len(seen) == 4
