@@ -143,9 +143,9 @@ def update_listing(
     seller), Conflict (a status change of a reserved listing) or ValidationFailed
     (unknown category, photo ids not of this listing, too many photos); nothing is
     written then. Records ``listing.updated`` with the new document. A lower price on an
-    active listing also writes the price-drop emails to the users who favourited it.
+    active listing also records a price drop: its fans are emailed after the commit.
     """
-    from favourites.services import write_price_drop_emails
+    from favourites.services import record_price_drop
     from photos.services import change_gallery
 
     unknown = set(changes) - set(WRITABLE_FIELDS)
@@ -168,7 +168,7 @@ def update_listing(
             _decline_open_orders(listing.id)
         record_listing_change(listing, list(changes))
         if "price" in changes:
-            write_price_drop_emails(listing=listing, old_price=old_price)
+            record_price_drop(listing=listing, old_price=old_price)
     logger.info(
         "listing updated",
         extra={

@@ -1,4 +1,4 @@
-"""Writes of favourites, and the price-drop emails to the users who favourited a listing.
+"""Writes of favourites, and the price drops emailed to the users who favourited a listing.
 
 The count on the listing row moves only when a favourite row was really inserted or
 deleted (``INSERT ... ON CONFLICT DO NOTHING`` / ``DELETE`` report it), in the same
@@ -10,14 +10,16 @@ then inserts nothing).
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from catalogue.models import Listing, ListingStatus
 from core.errors import NotFound, PermissionDenied
-from favourites.models import Favourite
+from favourites.models import Favourite, PriceDrop
 from mpcommon import account_rules
 from mpcommon.api_fields import MAX_BIGINT
 from mpcommon.listing_rules import price_string
@@ -104,43 +106,122 @@ def money(value: Decimal) -> str:
     return f"${Decimal(price_string(value)):,.2f}"
 
 
-def write_price_drop_emails(*, listing: Listing, old_price: Decimal) -> int:
-    """One email to each active user who favourited ``listing`` (never its seller) that
-    its price went down from ``old_price``; returns how many were written.
+# Fans emailed per transaction of a fan-out.
+FAN_OUT_BATCH_SIZE = 500
 
-    Call inside the transaction of the price change, after its version bump: the dedupe
-    key (listing, version, user) makes a retried or replayed change write nothing more.
-    Does nothing unless the listing is active and the price really went down; the
-    hourly throttle of queue_email applies per address.
+
+def record_price_drop(*, listing: Listing, old_price: Decimal) -> PriceDrop | None:
+    """Record that ``listing``'s price went down from ``old_price``; its fans are emailed
+    after the commit, by the mailer's task queue (:func:`fan_out_price_drop`).
+
+    Call inside the transaction of the price change, after its version bump: one row
+    however many fans (their emails used to be written here, one by one, inside the
+    seller's PATCH). Does nothing unless the listing is active and the price really went
+    down; the same listing version twice records nothing more. Returns the new row.
     """
     new_price = Decimal(str(listing.price))  # a caller may have set a string
     if listing.status != ListingStatus.ACTIVE or not new_price < Decimal(str(old_price)):
-        return 0
-    link = f"{settings.PUBLIC_URL}/listings/{listing.id}/"
-    fans = (
-        Favourite.objects.filter(listing_id=listing.id, user__is_active=True)
-        .exclude(user_id=listing.seller_id)
-        .select_related("user")
-        .order_by("id")
+        return None
+    drop, created = PriceDrop.objects.get_or_create(
+        listing_id=listing.id,
+        version=listing.version,
+        defaults={"old_price": old_price, "new_price": new_price},
     )
-    written = 0
-    for favourite in fans:
-        fan = favourite.user
-        email = queue_email(
-            to=fan.email,
-            kind=account_rules.EMAIL_PRICE_DROP,
-            dedupe_key=f"price-drop:{listing.id}:{listing.version}:{fan.id}",
-            subject=f"Price drop: {listing.title} is now {money(new_price)}",
-            body=(
-                f"Hello {fan.public_name},\n\n"
-                f'"{listing.title}", one of your favourites, is now {money(new_price)} '
-                f"(it was {money(old_price)}).\n\n"
-                f"See it: {link}\n\n"
-                "You get this email because the listing is in your favourites; remove it "
-                f"there to stop them: {settings.PUBLIC_URL}/favourites/\n"
-            ),
+    if not created:
+        return None
+    transaction.on_commit(lambda: _enqueue_fan_out(drop.id))
+    return drop
+
+
+def _enqueue_fan_out(drop_id: int) -> None:
+    """Hand the drop to the mailer's queue; never raises (the periodic sweep catches up)."""
+    from favourites.tasks import fan_out_price_drop_task
+
+    try:
+        fan_out_price_drop_task(drop_id)
+    except Exception as exc:  # Redis down or refusing: the row waits for the sweep
+        logger.warning(
+            "price drop not enqueued, the sweep will fan it out",
+            extra={"price_drop_id": drop_id, "error": str(exc)[:200]},
         )
-        written += email is not None
+
+
+def fan_out_price_drop(drop_id: int, *, batch_size: int = FAN_OUT_BATCH_SIZE) -> int:
+    """Email every active user who favourited the drop's listing (never its seller),
+    ``batch_size`` fans per transaction; returns how many emails were written.
+
+    Nothing is written for a drop already fanned out, nor when the listing is no longer
+    active at the dropped price (sold, withdrawn, or repriced since: a further drop is
+    a drop of its own). Safe to run twice, even at once: the dedupe key (listing,
+    version, user) writes each email once; the hourly throttle of queue_email applies
+    per address.
+    """
+    drop = (
+        PriceDrop.objects.select_related("listing")
+        .filter(pk=drop_id, fanned_out_at__isnull=True)
+        .first()
+    )
+    if drop is None:
+        return 0
+    listing, written = drop.listing, 0
+    if listing.status == ListingStatus.ACTIVE and Decimal(str(listing.price)) == drop.new_price:
+        after = 0
+        while True:
+            with transaction.atomic():
+                fans = list(
+                    Favourite.objects.filter(
+                        listing_id=listing.id, user__is_active=True, id__gt=after
+                    )
+                    .exclude(user_id=listing.seller_id)
+                    .select_related("user")
+                    .order_by("id")[:batch_size]
+                )
+                for favourite in fans:
+                    written += _email_fan(favourite.user, listing, drop) is not None
+            if len(fans) < batch_size:
+                break
+            after = fans[-1].id
+    PriceDrop.objects.filter(pk=drop.pk, fanned_out_at__isnull=True).update(
+        fanned_out_at=timezone.now()
+    )
     if written:
         logger.info("price drop emails", extra={"listing_id": listing.id, "emails": written})
     return written
+
+
+def _email_fan(fan, listing: Listing, drop: PriceDrop):
+    link = f"{settings.PUBLIC_URL}/listings/{listing.id}/"
+    return queue_email(
+        to=fan.email,
+        kind=account_rules.EMAIL_PRICE_DROP,
+        dedupe_key=f"price-drop:{listing.id}:{drop.version}:{fan.id}",
+        subject=f"Price drop: {listing.title} is now {money(drop.new_price)}",
+        body=(
+            f"Hello {fan.public_name},\n\n"
+            f'"{listing.title}", one of your favourites, is now {money(drop.new_price)} '
+            f"(it was {money(drop.old_price)}).\n\n"
+            f"See it: {link}\n\n"
+            "You get this email because the listing is in your favourites; remove it "
+            f"there to stop them: {settings.PUBLIC_URL}/favourites/\n"
+        ),
+    )
+
+
+# Drops older than this without a fan-out are taken by the sweep (their task was lost).
+SWEEP_AFTER_SECONDS = 60
+SWEEP_BATCH_SIZE = 100
+
+
+def sweep_price_drops() -> int:
+    """Fan out the drops whose task never ran (Redis down, queue evicted); how many."""
+    due = list(
+        PriceDrop.objects.filter(
+            fanned_out_at__isnull=True,
+            created_at__lte=timezone.now() - timedelta(seconds=SWEEP_AFTER_SECONDS),
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH_SIZE]
+    )
+    for drop_id in due:
+        fan_out_price_drop(drop_id)
+    return len(due)
