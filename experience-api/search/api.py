@@ -5,8 +5,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.viewer import ViewerPartMixin, never_cache_if_personal
 from config.schema import ErrorOutput
-from listings.serializers import CardOutput
+from listings.serializers import CardOutput, ViewerPartOutput
 from search import selectors
 from search.queries import SORTS
 from search.serializers import SearchInput
@@ -31,7 +32,7 @@ class FacetsOutput(serializers.Serializer):
     category = FacetOutput(many=True)
 
 
-class SearchOutput(serializers.Serializer):
+class SearchOutput(ViewerPartOutput):
     query = serializers.DictField()
     total = serializers.IntegerField()
     page = serializers.IntegerField()
@@ -41,8 +42,9 @@ class SearchOutput(serializers.Serializer):
     facets = FacetsOutput()
 
 
-class SearchView(APIView):
-    authentication_classes: list = []  # results are the same for everyone
+class SearchView(ViewerPartMixin, APIView):
+    # Results are the same for everyone (cached as such); a Bearer only adds the viewer's
+    # own part to the answer (accounts.viewer), so a logged-in search page is one call.
 
     @extend_schema(
         parameters=[
@@ -54,8 +56,12 @@ class SearchView(APIView):
             OpenApiParameter("page", int, default=1),
         ],
         responses={200: SearchOutput, 400: ErrorOutput, 503: ErrorOutput},
+        description="Optional Bearer: the answer then also has viewer, favourited (and "
+        "viewer_error when the authenticator is refused or unverifiable), never cached.",
     )
     def get(self, request):
         query = SearchInput(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return Response(selectors.search_listings(query.to_params()))
+        answer = selectors.search_listings(query.to_params())
+        part = self.viewer_part(request, (answer["results"],))
+        return never_cache_if_personal(Response({**answer, **part}), part)

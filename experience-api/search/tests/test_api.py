@@ -2,8 +2,10 @@
 lamp listing): parameters, validation, what is sent, and the engine being unavailable."""
 
 import pytest
+import responses
 
-from conftest import a_photo
+from accounts.tests.test_viewer import asked_ids, assert_private, stub_viewer
+from conftest import MODELS, USER, a_photo, calls_to
 from listings.cards import CARD_KEYS
 from search.tests.conftest import lamp
 
@@ -83,3 +85,57 @@ class SearchEngineUnavailableTest:
             "error": "search_unavailable",
             "detail": "Search is not ready yet, try again shortly.",
         }
+
+
+class SearchViewerTest:
+    """With a Bearer the answer also has the viewer's part (accounts.viewer), so a
+    logged-in search page is one call; the shared cached results never hold it."""
+
+    def test_anonymous_search_has_no_viewer_fields_and_no_cache_control(self, api, engine):
+        response = api.get(URL, {"q": "lamp"})
+        assert response.status_code == 200
+        assert not {"viewer", "favourited", "viewer_error"} & set(response.json())
+        assert "Cache-Control" not in response
+
+    def test_signed_in_search_has_the_viewer_and_the_hearts_of_its_results(
+        self, signed_in, models, engine
+    ):
+        engine.index.add(lamp(id=2, title="Brass lamp with shade"))
+        stub_viewer(models, favourited=[2])
+        response = signed_in.get(URL, {"q": "lamp"})
+        assert response.status_code == 200
+        body = response.json()
+        assert body["viewer"] == {**USER, "unread_messages": 2}
+        assert body["favourited"] == [2]
+        assert sorted(c["id"] for c in body["results"]) == [1, 2]
+        assert sorted(asked_ids(models)[0].split(",")) == ["1", "2"]
+        assert_private(response)
+
+    def test_the_cached_results_hold_nothing_of_the_viewer(self, signed_in, models, engine, api):
+        stub_viewer(models)
+        signed_in.get(URL, {"q": "lamp"})
+        api.credentials()  # the same client, now anonymous: the cached page
+        body = api.get(URL, {"q": "lamp"}).json()
+        assert not {"viewer", "favourited", "viewer_error"} & set(body)
+        assert [c["id"] for c in body["results"]] == [1]
+
+    def test_a_refused_authenticator_is_a_null_viewer_the_results_still_served(
+        self, api, models, engine
+    ):
+        models.add(responses.POST, MODELS + "/authenticators/resolve", status=401, json={})
+        api.credentials(HTTP_AUTHORIZATION="Bearer " + "c" * 64)
+        response = api.get(URL, {"q": "lamp"})
+        assert response.status_code == 200
+        body = response.json()
+        assert (body["viewer"], body["viewer_error"], body["favourited"]) == (
+            None,
+            "not_authenticated",
+            None,
+        )
+        assert [c["id"] for c in body["results"]] == [1]
+
+    def test_bad_parameters_are_400_before_any_authentication(self, api, models, engine):
+        api.credentials(HTTP_AUTHORIZATION="Bearer " + "c" * 64)
+        response = api.get(URL, {"page": "0"})
+        assert response.status_code == 400
+        assert calls_to(models, "POST", "/authenticators/resolve") == []
