@@ -37,7 +37,10 @@ def kafka_producer_factory():
     return KafkaProducer(
         **kafka_config.client_kwargs(),
         acks=1,
-        linger_ms=5,
+        # Page views wait up to 50 ms to travel in batches: one produce request per
+        # batch, not per view (at 500 logged-in listing views/s the sender thread was
+        # ~29% of this service's CPU with 5 ms). Nobody waits for them.
+        linger_ms=50,
         retries=3,
         max_block_ms=settings.KAFKA_MAX_BLOCK_MS,
         request_timeout_ms=5000,
