@@ -30,6 +30,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: after any answer, the unread rest of a request body is read, so HAProxy can
+    # reuse the connection (mpcommon.request_body).
+    "mpcommon.request_body.DrainRequestBodyMiddleware",
     "mpcommon.request_id.RequestIDMiddleware",
     "mpcommon.logging.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
