@@ -86,3 +86,17 @@ def login(api: str, username: str, password: str, *, http: requests.Session | No
             http.close()
     assert response.status_code == 200, f"log-in: {response.status_code} {response.text}"
     return response.json()["authenticator"]
+
+
+def change_password(api: str, account: Account, new_password: str) -> requests.Response:
+    """``POST {api}/auth/password`` as ``account`` (asserting 200), on a session of its
+    own; the answer (``{"revoked": n}``: the other sessions logged out)."""
+    with new_session(api) as http:
+        response = http.post(
+            f"{api}/auth/password",
+            headers=account.headers,
+            json={"old_password": account.password, "new_password": new_password},
+            timeout=TIMEOUT,
+        )
+    assert response.status_code == 200, f"password: {response.status_code} {response.text}"
+    return response

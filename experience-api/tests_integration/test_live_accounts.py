@@ -11,6 +11,7 @@ import requests
 from mpcommon.account_rules import MESSAGE_RESET_SENT, MESSAGE_RESET_TOKEN_INVALID
 from testsupport import (
     bearer,
+    change_password,
     create_listing,
     link_in,
     login,
@@ -55,14 +56,7 @@ class PasswordTest:
         account = signup(base_url, prefix="itpw")
         other = login(base_url, account.username, account.password)
         assert me(base_url, other).status_code == 200  # its resolution is now cached
-        with session(base_url) as http:
-            changed = http.post(
-                base_url + "/auth/password",
-                headers=account.headers,
-                json={"old_password": account.password, "new_password": NEW_PASSWORD},
-                timeout=TIMEOUT,
-            )
-        assert changed.status_code == 200, changed.text
+        changed = change_password(base_url, account, NEW_PASSWORD)
         assert changed.json() == {"revoked": 1}
         assert me(base_url, other).status_code == 401
         assert me(base_url, account.token).status_code == 200

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from testsupport import bearer, create_listing, login, session, signup
+from testsupport import bearer, change_password, create_listing, login, session, signup
 
 pytestmark = pytest.mark.integration
 TIMEOUT = 15
@@ -52,14 +52,7 @@ class PageViewerTest:
         account = signup(base_url, prefix="itpvpw")
         other = login(base_url, account.username, account.password)
         assert page(base_url, "/home", other).json()["viewer"]["id"] == account.id
-        with session(base_url) as http:
-            changed = http.post(
-                base_url + "/auth/password",
-                headers=account.headers,
-                json={"old_password": account.password, "new_password": NEW_PASSWORD},
-                timeout=TIMEOUT,
-            )
-        assert changed.status_code == 200, changed.text
+        change_password(base_url, account, NEW_PASSWORD)
         refused = page(base_url, "/home", other).json()
         assert (refused["viewer"], refused["viewer_error"]) == (None, "not_authenticated")
         assert page(base_url, "/home", account.token).json()["viewer"]["id"] == account.id
