@@ -19,7 +19,7 @@ Only the standard library, ``requests`` and ``pytest``: it also runs in the Sele
 container, which has no Django.
 """
 
-from testsupport.accounts import Account, bearer, csrf_token, login, signup
+from testsupport.accounts import Account, bearer, change_password, csrf_token, login, signup
 from testsupport.edge import (
     LoopbackSourceAdapter,
     attempts_until_refused,
@@ -44,6 +44,7 @@ from testsupport.settings import (
     require_site,
     stack_settings,
 )
+from testsupport.stubs import serving
 from testsupport.waiting import wait_until
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "api_url",
     "attempts_until_refused",
     "bearer",
+    "change_password",
     "create_listing",
     "csrf_token",
     "forget_auth_attempts",
@@ -65,6 +67,7 @@ __all__ = [
     "public_url",
     "recipients",
     "require_site",
+    "serving",
     "session",
     "signup",
     "stack_settings",

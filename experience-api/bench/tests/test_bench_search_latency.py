@@ -3,12 +3,13 @@
 import contextlib
 import random
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from bench import bench_search_latency as bench
+from testsupport import serving
 
 
 def cold_query(rng: random.Random) -> dict:
@@ -45,12 +46,8 @@ class StubSearch(BaseHTTPRequestHandler):
 @pytest.fixture
 def stub_url():
     StubSearch.paths = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), StubSearch)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/api/v1/search"
-    server.shutdown()
-    server.server_close()
+    with serving(StubSearch) as base:
+        yield base + "/api/v1/search"
 
 
 class WrkPathsTest:

@@ -1,8 +1,7 @@
 """The search client on the real engine (a private index per test) and on a closed port."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -10,6 +9,7 @@ from clients import search as search_client
 from clients.search import SearchUnavailable
 from conftest import a_listing
 from mpcommon.request_id import reset_request_id, set_request_id
+from testsupport import serving
 
 
 class SearchClientTest:
@@ -72,14 +72,11 @@ class RecordingEngine(BaseHTTPRequestHandler):
 @pytest.fixture
 def recording_engine(settings):
     RecordingEngine.requests = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), RecordingEngine)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    settings.ELASTICSEARCH_URL = f"http://127.0.0.1:{server.server_address[1]}"
+    with serving(RecordingEngine) as base:
+        settings.ELASTICSEARCH_URL = base
+        search_client.reset_client()
+        yield RecordingEngine.requests
     search_client.reset_client()
-    yield RecordingEngine.requests
-    search_client.reset_client()
-    server.shutdown()
-    server.server_close()
 
 
 class SearchRequestTest:
