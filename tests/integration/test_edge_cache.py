@@ -18,14 +18,9 @@ and from the stub's request counter, and waits poll with generous deadlines.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
-import os
 import re
-import shutil
-import socket
-import subprocess
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -37,11 +32,10 @@ import requests
 
 import testsupport
 from testsupport import csrf_token, unique_word, wait_until
+from testsupport.haproxy import private_haproxy
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
-HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 TIMEOUT = 15
 EDGE_SERVICE_TOKEN = "edge-test-service-token"
 
@@ -98,59 +92,26 @@ class StubWebTier(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def edge(tmp_path_factory):
-    """The repository's haproxy.cfg in a private HAProxy in front of the stub; its URL."""
+    """The repository's haproxy.cfg in a private HAProxy in front of the stub."""
     stub = ThreadingHTTPServer(("127.0.0.1", 0), StubWebTier)
     threading.Thread(target=stub.serve_forever, daemon=True).start()
     stub_addr = f"127.0.0.1:{stub.server_address[1]}"
-    port, stats_port = free_port(), free_port()
-    folder = tmp_path_factory.mktemp("edge")
-    env = {
-        **os.environ,
-        "BIND_ADDRESS": "127.0.0.1",
-        "HAPROXY_PORT": str(port),
-        "HAPROXY_STATS_PORT": str(stats_port),
-        "HAPROXY_SOCKET": str(folder / "haproxy.sock"),
-        "HAPROXY_ERRORS_DIR": str(ROOT / "haproxy" / "errors"),
-        "WEB1_ADDR": stub_addr,
-        "WEB2_ADDR": stub_addr,
-        "EXP_ADDR": stub_addr,
-        # Periods of an hour: no copy is renewed during a test, what ends one is a rule.
-        "EDGE_CACHE_SECONDS": "3600",
-        "EDGE_CACHE_MAX_AGE": "14400",
-        "EDGE_CACHE": "on",
-        "SERVICE_TOKEN": EDGE_SERVICE_TOKEN,
-    }
-    log = (folder / "haproxy.log").open("w")
-    process = subprocess.Popen(
-        [HAPROXY, "-db", "-f", str(ROOT / "haproxy" / "haproxy.cfg")],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
     try:
-        wait_until(
-            lambda: requests.get(f"{url}/healthz", timeout=2).status_code == 200,
-            30,
-            message="the private HAProxy to answer",
-            ignoring=(requests.RequestException,),
-        )
-        yield type("Edge", (), {"url": url, "stats": f"http://127.0.0.1:{stats_port}/stats;csv"})
+        with private_haproxy(
+            tmp_path_factory.mktemp("edge"),
+            WEB1_ADDR=stub_addr,
+            WEB2_ADDR=stub_addr,
+            EXP_ADDR=stub_addr,
+            # Periods of an hour: no copy is renewed during a test, what ends one is a rule.
+            EDGE_CACHE_SECONDS="3600",
+            EDGE_CACHE_MAX_AGE="14400",
+            EDGE_CACHE="on",
+            SERVICE_TOKEN=EDGE_SERVICE_TOKEN,
+        ) as haproxy:
+            yield haproxy
     finally:
-        process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=10)
-        if process.poll() is None:
-            process.kill()
-        log.close()
         stub.shutdown()
 
 
