@@ -6,7 +6,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 
-APT_PACKAGES=(postgresql redis-server haproxy openjdk-17-jdk-headless maven chromium chromium-driver wrk)
+# lua-cjson: the JSON library of HAProxy's edge assembly script (haproxy/edge_assembly.lua).
+APT_PACKAGES=(postgresql redis-server haproxy lua-cjson openjdk-17-jdk-headless maven chromium chromium-driver wrk)
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 
 missing=()
