@@ -12,7 +12,10 @@ with ``--connections`` keep-alive connections (wrk, Debian package; ``make insta
                                    the physical limit of this machine (measured first and
                                    last; pages are compared with the mean of the two)
     /, a listing page, a search    anonymous (the edge cache may serve them)
-    the same three, logged in      ``auth`` cookie of a demo user (always dynamic)
+    the same three, logged in      a demo user's cookies, as a browser holds them after
+                                   logging in (``auth`` and ``csrftoken``): always
+                                   dynamic, assembled at the edge (docs/edge-assembly.md)
+                                   or rendered by the web tier
     a listing with photos          anonymous and logged in: one of the demo user's
                                    listings given 3 photos (uploaded through the public
                                    API when it has none, thumbnails waited for), next to
@@ -24,12 +27,13 @@ listing run, folded by the batch workers) is not measured as the next page's cos
 table shows how busy it still was.
 
 Prints one table: requests/s, the ratio to ``/healthz``, latency p50/p99, errors (socket
-errors + non-2xx/3xx answers), and the share of answers the edge cache served (HAProxy's
+errors + non-2xx/3xx answers), the share of answers the edge cache served (HAProxy's
 ``cache_hits``/``cache_lookups`` counters of backend web, read before and after
-each target), plus the machine's core count and load average before and after; writes
-the same to ``jmeter/results/pages.md``. Targets (issue 11) are marked in the last
-column: anonymous pages >= 0.80 of /healthz with p99 < 100 ms, logged-in home and
-listing >= 0.30.
+each target) and the share of logged-in answers assembled at the edge (the counters
+of ``/edge-assembly`` on the stats port), plus the machine's core count and load
+average before and after; writes the same to ``jmeter/results/pages.md``. Targets
+(issue 11) are marked in the last column: anonymous pages >= 0.80 of /healthz with
+p99 < 100 ms, logged-in home and listing >= 0.30.
 
 ``--no-edge-cache`` restarts HAProxy with ``EDGE_CACHE=off`` (runtime override, removed
 at the end, also on Ctrl-C) to measure the dynamic path alone. ``--gzip`` sends
@@ -111,6 +115,7 @@ class Result:
     status_errors: int
     cache_hits: int = 0
     cache_lookups: int = 0
+    assembled: int = 0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -127,6 +132,13 @@ class Result:
         if not self.requests:
             return None
         return min(1.0, self.cache_hits / self.requests)
+
+    @property
+    def assembled_share(self) -> float | None:
+        """Share of this run's answers assembled at the edge (None when not logged in)."""
+        if not self.requests or not self.target.logged_in:
+            return None
+        return min(1.0, self.assembled / self.requests)
 
 
 def parse_wrk_output(text: str) -> dict:
@@ -162,6 +174,12 @@ def cache_counters(stats_csv: str, backend: str = "web") -> tuple[int, int]:
     return 0, 0
 
 
+def assembled_count(stats_base: str) -> int:
+    """Pages assembled at the edge so far (haproxy/edge_assembly.lua's counters)."""
+    status, body = b.http_get(f"{stats_base}/edge-assembly")
+    return int(json.loads(body).get("assembled", 0)) if status == 200 else 0
+
+
 def target_verdict(result: Result) -> str:
     """The issue's target for this row, and whether the run met it."""
     kind, ratio = result.target.kind, result.extra.get("ratio")
@@ -185,19 +203,21 @@ def target_verdict(result: Result) -> str:
 def render_table(results: list[Result], reference_rps: float) -> str:
     rows = [
         "| page | req/s | / healthz | p50 ms | p99 ms | errors | edge cache hits "
-        "| busy before | target |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| assembled at the edge | busy before | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for result in results:
         ratio = result.rps / reference_rps if reference_rps else 0.0
         result.extra["ratio"] = ratio
-        hits = result.hit_share
+        hits, assembled = result.hit_share, result.assembled_share
         busy_before = result.extra.get("busy_before")
         busy = "-" if busy_before is None else f"{busy_before:.0%}"
         rows.append(
             f"| {result.target.name} | {result.rps:,.0f} | {ratio:.2f} | "
             f"{result.p50_ms:.1f} | {result.p99_ms:.1f} | {result.errors} | "
-            f"{'-' if hits is None else f'{hits:.0%}'} | {busy} | {target_verdict(result)} |"
+            f"{'-' if hits is None else f'{hits:.0%}'} | "
+            f"{'-' if assembled is None else f'{assembled:.0%}'} | {busy} | "
+            f"{target_verdict(result)} |"
         )
     return "\n".join(rows)
 
@@ -223,6 +243,17 @@ def log_in(base: str) -> tuple[str, str]:
         raise b.BenchError(f"could not log in as {DEMO_USER!r} (status {status}): {body[:300]}")
     data = json.loads(body)
     return data["authenticator"], data["user"]["username"]
+
+
+def csrf_cookie(base: str) -> str:
+    """A CSRF secret of the site (``csrftoken``), as a browser gets it with its first form
+    (the login page) and sends back ever after."""
+    with urllib.request.urlopen(f"{base}/login/", timeout=15) as response:  # noqa: S310
+        for header in response.headers.get_all("Set-Cookie") or []:
+            match = re.match(r"csrftoken=([A-Za-z0-9]+);", header)
+            if match:
+                return match.group(1)
+    raise b.BenchError("the login page handed out no csrftoken cookie")
 
 
 def log_out(base: str, authenticator: str) -> None:
@@ -321,14 +352,18 @@ def run_wrk(base: str, target: Target, args, cookie: str, script: Path) -> Resul
     if args.gzip:
         command += ["-H", "Accept-Encoding: gzip"]
     command.append(base + target.path)
+    stats_base = b.stats_url().rsplit("/", 1)[0]
     before = cache_counters(b.http_get(b.stats_url())[1])
+    assembled_before = assembled_count(stats_base)
     output = subprocess.run(
         ["timeout", "--kill-after=5", str(args.duration + 30), *command],
         capture_output=True,
         text=True,
     )
     after = cache_counters(b.http_get(b.stats_url())[1])
+    assembled_after = assembled_count(stats_base)
     result = result_from_wrk(target, parse_wrk_output(output.stdout + output.stderr))
+    result.assembled = max(0, assembled_after - assembled_before)
     result.cache_hits = max(0, after[0] - before[0])
     result.cache_lookups = max(0, after[1] - before[1])
     return result
@@ -379,7 +414,7 @@ def run(args) -> int:
     listing = f"/listings/{pick_listing(base)}/"
     search = pick_search(base)
     authenticator, username = log_in(base)
-    cookie = f"auth={authenticator}"
+    cookie = f"auth={authenticator}; csrftoken={csrf_cookie(base)}"
     with_photos = f"/listings/{listing_with_photos(base, authenticator)}/"
     targets = [
         Target("/healthz", "/healthz", kind="reference"),

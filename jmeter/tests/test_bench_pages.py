@@ -77,3 +77,20 @@ class TableTest:
         row = result("anonymous /", "anonymous", 2000, errors=1)
         bp.render_table([row], reference_rps=1000)
         assert bp.target_verdict(row).startswith("MISSED")
+
+    def test_share_assembled_at_the_edge_is_shown_for_logged_in_pages_only(self):
+        anonymous = result("anonymous /", "anonymous", 900)
+        member = bp.Result(
+            target=bp.Target("logged in /", "/", logged_in=True, kind="logged-in"),
+            requests=4000,
+            duration_s=10.0,
+            p50_ms=1.0,
+            p99_ms=10.0,
+            socket_errors=0,
+            status_errors=0,
+            assembled=3000,
+        )
+        table = bp.render_table([anonymous, member], reference_rps=1000).splitlines()
+        assert "| assembled at the edge |" in table[0]
+        assert table[2].split(" | ")[7] == "-"
+        assert table[3].split(" | ")[7] == "75%"
