@@ -21,8 +21,10 @@ if PERIOD_MS < 100 then PERIOD_MS = 100 end
 local STALE_MS = 3 * PERIOD_MS
 local WAIT_MS = 1000          -- longest wait for another request's render of a shell
 local POLL_MS = 2
-local TIMEOUT_MS = 10000      -- per internal request (shell render, viewer fragment)
-local MAX_SHELLS = 2000       -- distinct pages kept at once (many search URLs pass through)
+local TIMEOUT_MS = 5000       -- per internal request (shell render, viewer fragment)
+-- Shells kept at once, in bytes (many distinct search URLs pass through); one shell at
+-- most a megabyte, as the pages cache's objects.
+local MAX_BYTES = (tonumber(os.getenv("EDGE_ASSEMBLY_MB") or "64") or 64) * 1048576
 local MAX_SHELL_BYTES = 1048576
 local MAX_HEARTS = 100        -- the viewer fragment answers for at most this many listings
 -- Where HAProxy listens for these internal requests (haproxy.cfg, frontend edge_internal).
@@ -230,11 +232,19 @@ local function render_shell(txn, uri)
     end
   end
   shell.headers = headers
+  shell.bytes = #body
   return shell
 end
 
--- shells[generation .. " " .. uri] = {shell = ..., at = ms} or {rendering_since = ms}
-local shells, shell_count = {}, 0
+-- shells[generation .. " " .. uri] = {shell = ..., at = ms, rendering_since = ms,
+-- failed_at = ms}; shell_count entries, shell_bytes the bodies of their shells.
+local shells, shell_count, shell_bytes = {}, 0, 0
+
+local function keep(entry, shell)
+  if entry.shell ~= nil then shell_bytes = shell_bytes - entry.shell.bytes end
+  entry.shell = shell
+  if shell ~= nil then shell_bytes = shell_bytes + shell.bytes end
+end
 
 local function shell_for(txn)
   local uri = txn.sf:path() .. (txn.sf:query() and ("?" .. txn.sf:query()) or "")
@@ -264,8 +274,8 @@ local function shell_for(txn)
     end
   end
   if entry == nil then
-    if shell_count >= MAX_SHELLS then
-      return render_shell(txn, uri), false -- served, not kept
+    if shell_bytes >= MAX_BYTES then
+      return render_shell(txn, uri), false -- used, not kept
     end
     entry = {}
     shells[key] = entry
@@ -275,7 +285,8 @@ local function shell_for(txn)
   local shell = render_shell(txn, uri)
   entry.rendering_since = nil
   if shell ~= nil then
-    entry.shell, entry.at, entry.failed_at = shell, now_ms(), nil
+    keep(entry, shell)
+    entry.at, entry.failed_at = now_ms(), nil
   else
     entry.failed_at = now_ms()
   end
@@ -290,6 +301,7 @@ core.register_task(function()
     for key, entry in pairs(shells) do
       local last = entry.at or entry.failed_at
       if entry.rendering_since == nil and (last == nil or last < oldest) then
+        keep(entry, nil)
         shells[key] = nil
         shell_count = shell_count - 1
       end
@@ -378,6 +390,7 @@ core.register_service("edge_assembly_stats", "http", function(applet)
   local body = json.encode({
     assembled = stats.assembled, shell_hits = stats.shell_hits,
     shell_misses = stats.shell_misses, passed_to_web = stats.passed, shells_kept = shell_count,
+    shell_bytes = shell_bytes,
   })
   applet:set_status(200)
   applet:add_header("content-type", "application/json")
