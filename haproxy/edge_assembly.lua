@@ -29,10 +29,7 @@ local MAX_SHELL_BYTES = 1048576
 local MAX_HEARTS = 100        -- the viewer fragment answers for at most this many listings
 -- Where HAProxy listens for these internal requests (haproxy.cfg, frontend edge_internal).
 local INTERNAL = "abns@marketplace-edge-" .. (os.getenv("HAPROXY_PORT") or "8000")
-local CSRF_SECURE = (os.getenv("CSRF_COOKIE_SECURE") or ""):lower()
-CSRF_SECURE = CSRF_SECURE == "1" or CSRF_SECURE == "true" or CSRF_SECURE == "yes" or CSRF_SECURE == "on"
--- Django's CSRF_COOKIE_AGE (a year, in seconds) and the alphabet of its secrets.
-local CSRF_COOKIE_AGE = 31449600
+-- The alphabet of Django's CSRF secrets.
 local CSRF_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 local stats = { assembled = 0, shell_hits = 0, shell_misses = 0, passed = {} }
@@ -174,12 +171,23 @@ local function masked_token(txn, secret)
   return mask .. table.concat(cipher)
 end
 
--- The cookie Django sends again with every page that carries a token (its expiry renewed).
-local function csrf_cookie(secret)
-  local expires = os.date("!%a, %d %b %Y %H:%M:%S GMT", os.time() + CSRF_COOKIE_AGE)
-  local cookie = "csrftoken=" .. secret .. "; expires=" .. expires .. "; Max-Age="
-      .. CSRF_COOKIE_AGE .. "; Path=/; SameSite=Lax"
-  if CSRF_SECURE then cookie = cookie .. "; Secure" end
+-- The cookie Django sends again with every page that carries a token (its expiry
+-- renewed). The web tier gives its exact form with the shell (X-Edge-Csrf-Cookie: its
+-- name, attributes and Max-Age as its settings say), with the secret and the expiry date
+-- left as markers: no CSRF setting is repeated here.
+local function csrf_cookie_form(template)
+  if template == nil then return nil end
+  local name = template:match("^([%w_%-]+)=<!%-%-mp:csrf%-secret%-%->")
+  if name == nil then return nil end
+  return { name = name, template = template, age = tonumber(template:match("Max%-Age=(%d+)")) }
+end
+
+local function csrf_cookie(form, secret)
+  local cookie = form.template:gsub("<!%-%-mp:csrf%-secret%-%->", secret)
+  if form.age ~= nil then
+    local expires = os.date("!%a, %d %b %Y %H:%M:%S GMT", os.time() + form.age)
+    cookie = cookie:gsub("<!%-%-mp:expires%-%->", expires)
+  end
   return cookie
 end
 
@@ -209,6 +217,7 @@ local DROPPED = {
   ["date"] = true, ["x-edge-shell"] = true, ["set-cookie"] = true,
   ["cache-control"] = true, ["x-cache-status"] = true, ["x-request-id"] = true,
   ["age"] = true, ["keep-alive"] = true, ["content-encoding"] = true,
+  ["x-edge-csrf-cookie"] = true,
 }
 
 local function render_shell(txn, uri)
@@ -222,6 +231,8 @@ local function render_shell(txn, uri)
   if #body > MAX_SHELL_BYTES then return nil end
   local shell = compile(body)
   if shell == nil then return nil end
+  shell.csrf = csrf_cookie_form(first_header(response, "x-edge-csrf-cookie"))
+  if shell.csrf == nil then return nil end
   local headers = {}
   for name, values in pairs(response.headers or {}) do
     local lower = name:lower()
@@ -340,16 +351,17 @@ end
 
 core.register_action("edge_assemble", { "http-req" }, function(txn)
   local authenticator = txn.sf:req_cook("auth") or ""
-  local secret = txn.sf:req_cook("csrftoken") or ""
-  -- What the web tier would not send upstream, or would answer with a new cookie.
+  -- What the web tier would not send upstream (core.auth), or would answer with a new
+  -- CSRF cookie.
   if not authenticator:match("^[A-Za-z0-9_%-]+$") or #authenticator < 16 or #authenticator > 128 then
     return pass("authenticator_malformed")
   end
+  local shell, hit = shell_for(txn)
+  if shell == nil then return pass("no_shell") end
+  local secret = txn.sf:req_cook(shell.csrf.name) or ""
   if #secret ~= 32 or not secret:match("^[A-Za-z0-9]+$") then
     return pass("no_csrf_cookie")
   end
-  local shell, hit = shell_for(txn)
-  if shell == nil then return pass("no_shell") end
   local viewer, why = viewer_for(txn, authenticator, shell)
   if viewer == nil then return pass(why) end
   viewer.slots = {
@@ -360,7 +372,7 @@ core.register_action("edge_assemble", { "http-req" }, function(txn)
     ["mp:unread-count"] = tostring(viewer.unread),
   }
   local body = table.concat(fill(shell.parts, viewer, {}))
-  txn:set_priv({ body = body, headers = shell.headers, cookie = csrf_cookie(secret), hit = hit })
+  txn:set_priv({ body = body, headers = shell.headers, cookie = csrf_cookie(shell.csrf, secret), hit = hit })
   txn:set_var("txn.edge_assembled", true)
   stats.assembled = stats.assembled + 1
   if hit then

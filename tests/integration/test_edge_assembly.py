@@ -23,12 +23,14 @@ import json
 import re
 import threading
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
-from testsupport import unique_word
+import testsupport
+from testsupport import csrf_token, unique_word, wait_until
 from testsupport.haproxy import private_haproxy
 from testsupport.stubs import serving
 
@@ -49,6 +51,11 @@ def unmask(token: str) -> str:
 
 
 # --------------------------------------------------------------------------- the stand-in
+# What the web tier says its CSRF cookie looks like (X-Edge-Csrf-Cookie, core/shell.py).
+CSRF_COOKIE_FORM = (
+    "csrftoken=<!--mp:csrf-secret-->; expires=<!--mp:expires-->; Max-Age=31449600; Path=/; "
+    "SameSite=Lax; Secure"
+)
 SHELL = (
     "<!--mp:shell 1--><!doctype html><p>id=<!--mp:user-id--> name=<!--mp:username-->"
     "<!--mp:unread--> <b><!--mp:unread-count--> unread</b><!--/mp:unread-->"
@@ -111,11 +118,14 @@ class StandIn(BaseHTTPRequestHandler):
             "Content-Security-Policy": "default-src 'self'",
             "X-Served-By": "standin",
             "X-Edge-Shell": "1",
+            "X-Edge-Csrf-Cookie": CSRF_COOKIE_FORM,
         }
         if case == "missing":
             self._send(404, "no such page", {})
         elif case == "not-marked":
             self._send(200, SHELL, {"Vary": "Cookie"})
+        elif case == "no-cookie-form":
+            self._send(200, SHELL, {**headers, "X-Edge-Csrf-Cookie": "csrftoken=x"})
         elif case == "with-cookie":
             self._send(200, SHELL, {**headers, "Set-Cookie": "csrftoken=x; Path=/"})
         elif case == "no-store":
@@ -220,7 +230,9 @@ class AssemblyRulesTest:
         assert [unmask(t) for t in tokens] == [SECRET, SECRET]
         cookie = first.headers["Set-Cookie"]
         assert cookie.startswith(f"csrftoken={SECRET}; expires=")
-        assert cookie.endswith("; Max-Age=31449600; Path=/; SameSite=Lax")
+        assert cookie.endswith("; Max-Age=31449600; Path=/; SameSite=Lax; Secure")
+        expires = re.search(r"expires=([^;]+);", cookie).group(1)
+        assert re.fullmatch(r"[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT", expires)
 
     def test_message_token_is_fresh_hex_per_page(self, edge):
         tokens = [fields(page(edge).text)["message_token"] for _ in range(3)]
@@ -237,7 +249,7 @@ class AssemblyRulesTest:
         assert headers["X-Cache-Status"] == "BYPASS"
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["X-Frame-Options"] == "DENY"
-        assert "X-Edge-Shell" not in headers
+        assert "X-Edge-Shell" not in headers and "X-Edge-Csrf-Cookie" not in headers
         assert re.fullmatch(r"[0-9A-F-]+", headers["X-Request-ID"])
 
     def test_a_shell_is_rendered_once_then_reused_for_every_member(self, edge):
@@ -289,6 +301,7 @@ class AssemblyRulesTest:
             ("ok", "nofav", {}, "favourites_unknown"),
             ("missing", "ok", {}, "no_shell"),
             ("not-marked", "ok", {}, "no_shell"),
+            ("no-cookie-form", "ok", {}, "no_shell"),
             ("with-cookie", "ok", {}, "no_shell"),
             ("no-store", "ok", {}, "no_shell"),
             ("no-marker", "ok", {}, "no_shell"),
@@ -331,3 +344,202 @@ class AssemblyRulesTest:
     def _passed(edge) -> dict:
         stats = requests.get(f"{edge.stats_url}/edge-assembly", timeout=TIMEOUT).json()
         return stats["passed_to_web"] or {}
+
+
+# --------------------------------------------------------------------------- the live stack
+def username_in(text: str) -> str | None:
+    match = re.search(r'data-testid="current-username">([^<]+)<', text)
+    return match.group(1) if match else None
+
+
+def normalised(text: str) -> str:
+    """The page with its per-render random values (CSRF form tokens, the message form's
+    double-submit token) replaced by fixed ones."""
+    text = re.sub(r'(name="csrfmiddlewaretoken" value=")[A-Za-z0-9]{64}"', r'\1T"', text)
+    return re.sub(r'(name="client_token" value=")[0-9a-f]{32}"', r'\1M"', text)
+
+
+def logged_in_session(public_url: str, account) -> requests.Session:
+    """A browser-like session logged in through the login form (auth + csrftoken)."""
+    session = testsupport.session(public_url)
+    form = session.get(f"{public_url}/login/", timeout=TIMEOUT)
+    response = session.post(
+        f"{public_url}/login/",
+        data={
+            "csrfmiddlewaretoken": csrf_token(form.text),
+            "username": account.username,
+            "password": account.password,
+            "next": "/",
+        },
+        timeout=TIMEOUT,
+        allow_redirects=False,
+    )
+    assert response.status_code == 302, response.text[:300]
+    assert session.cookies.get("auth") and session.cookies.get("csrftoken")
+    return session
+
+
+@pytest.fixture
+def member(public_url, api):
+    account = testsupport.signup(api)
+    session = logged_in_session(public_url, account)
+    yield type("Member", (), {"account": account, "http": session})
+    session.close()
+
+
+@pytest.fixture
+def seller(api):
+    return testsupport.signup(api)
+
+
+@pytest.fixture
+def listing(api, seller):
+    return testsupport.create_listing(
+        api, seller.token, title=f"Assembly probe {unique_word('lamp')}"
+    )
+
+
+def assembled_get(session: requests.Session, url: str) -> requests.Response:
+    response = session.get(url, timeout=TIMEOUT)
+    assert response.status_code == 200
+    assert response.headers.get("X-Edge-Assembly") in ("HIT", "MISS"), (
+        "not assembled at the edge",
+        response.headers,
+    )
+    return response
+
+
+class LiveEdgeAssemblyTest:
+    @pytest.mark.parametrize("kind", ["home", "listing", "search"])
+    def test_an_assembled_page_is_the_web_tiers_own_render(
+        self, public_url, stack_env, member, listing, kind
+    ):
+        path = {
+            "home": "/",
+            "listing": f"/listings/{listing['id']}/",
+            "search": "/search/?q=probe",
+        }[kind]
+        web = f"http://127.0.0.1:{stack_env['WEB1_PORT']}"
+        cookies = {
+            "auth": member.http.cookies["auth"],
+            "csrftoken": member.http.cookies["csrftoken"],
+        }
+
+        def same_page() -> bool:
+            at_edge = assembled_get(member.http, public_url + path)
+            direct = requests.get(web + path, cookies=cookies, timeout=TIMEOUT)
+            assert direct.status_code == 200 and "X-Edge-Assembly" not in direct.headers
+            for name in ("Content-Type", "Cache-Control", "Content-Security-Policy"):
+                assert at_edge.headers[name] == direct.headers[name], name
+            for response in (at_edge, direct):
+                cookie = response.headers["Set-Cookie"]
+                assert cookie.startswith(f"csrftoken={cookies['csrftoken']}; expires=")
+                assert cookie.endswith("; Max-Age=31449600; Path=/; SameSite=Lax")
+            # A page may change between the two (a view counted, a new listing): again.
+            return normalised(at_edge.text) == normalised(direct.text)
+
+        wait_until(same_page, 60, interval=0.5, message=f"the assembled {kind} page")
+
+    def test_forms_on_an_assembled_page_work_and_the_next_page_shows_the_change(
+        self, public_url, member, listing
+    ):
+        url = f"{public_url}/listings/{listing['id']}/"
+        before = assembled_get(member.http, url)
+        assert member.account.username == username_in(before.text)
+        form = re.search(
+            r'<form class="favourite-control favourite-page favourite-form"[^>]*>.*?</form>',
+            before.text,
+            re.S,
+        ).group(0)
+        assert 'aria-pressed="false"' in form
+        saved = member.http.post(
+            f"{public_url}/listings/{listing['id']}/favourite/",
+            data={"csrfmiddlewaretoken": csrf_token(form), "action": "save", "next": url},
+            timeout=TIMEOUT,
+            allow_redirects=False,
+        )
+        assert saved.status_code == 302, saved.text[:300]
+        after = member.http.get(url, timeout=TIMEOUT)
+        assert after.status_code == 200
+        if "X-Edge-Assembly" not in after.headers:  # a flash message: the web tier's
+            after = assembled_get(member.http, url)
+        assert 'aria-pressed="true"' in after.text
+        page = assembled_get(member.http, f"{public_url}/")
+        logged_out = member.http.post(
+            f"{public_url}/logout/",
+            data={"csrfmiddlewaretoken": csrf_token(page.text)},
+            timeout=TIMEOUT,
+            allow_redirects=False,
+        )
+        assert logged_out.status_code == 302
+        assert username_in(member.http.get(f"{public_url}/", timeout=TIMEOUT).text) is None
+
+    def test_a_revoked_authenticator_is_anonymous_on_the_very_next_page(
+        self, public_url, api, member
+    ):
+        assert username_in(assembled_get(member.http, f"{public_url}/").text)
+        # A password change (through the API, with another authenticator of the account)
+        # revokes every other one: the session's too.
+        testsupport.change_password(api, member.account, "N3w-pass-" + unique_word("pw"))
+        after = member.http.get(f"{public_url}/", timeout=TIMEOUT)
+        assert after.status_code == 200 and "X-Edge-Assembly" not in after.headers
+        assert username_in(after.text) is None
+        assert not member.http.cookies.get("auth")
+
+    def test_the_seller_gets_the_seller_tools_and_no_heart_on_their_listing(
+        self, public_url, seller, listing
+    ):
+        session = logged_in_session(public_url, seller)
+        try:
+            text = assembled_get(session, f"{public_url}/listings/{listing['id']}/").text
+        finally:
+            session.close()
+        assert 'data-testid="seller-tools"' in text
+        assert 'id="order-form"' not in text and "favourite-page" not in text
+
+    def test_views_are_counted_once_each_for_the_member(
+        self, public_url, stack_env, member, listing
+    ):
+        url = f"{public_url}/listings/{listing['id']}/"
+        for _ in range(3):
+            assembled_get(member.http, url)
+        access_log = Path(stack_env["ACCESS_LOG_PATH"])
+
+        def views(user: str) -> int:
+            text = access_log.read_text() if access_log.exists() else ""
+            return sum(1 for line in text.splitlines() if line == f"{user}\t{listing['id']}")
+
+        wait_until(lambda: views(str(member.account.id)) >= 3, 90, message="3 views logged")
+        assert views(str(member.account.id)) == 3
+        assert views("-") == 0  # rendering the shell is not a view
+
+    def test_no_shell_ever_reaches_a_client(self, public_url, member, visitor):
+        for client in (member.http, visitor):
+            response = client.get(
+                f"{public_url}/search/?q={unique_word('shell')}",
+                headers={"X-Edge-Shell": "1"},
+                timeout=TIMEOUT,
+            )
+            assert response.status_code == 200
+            assert "<!--mp:" not in response.text and "X-Edge-Shell" not in response.headers
+
+    def test_without_a_csrf_cookie_the_web_tier_renders_and_hands_one_out(
+        self, public_url, api, member
+    ):
+        session = testsupport.session(public_url)
+        try:
+            session.cookies.set("auth", member.http.cookies["auth"])
+            first = session.get(f"{public_url}/", timeout=TIMEOUT)
+            assert "X-Edge-Assembly" not in first.headers
+            assert username_in(first.text) == member.account.username
+            assert session.cookies.get("csrftoken")
+            assembled_get(session, f"{public_url}/")
+        finally:
+            session.close()
+
+
+@pytest.fixture
+def visitor(public_url):
+    session = testsupport.session(public_url)
+    yield session
+    session.close()
