@@ -166,7 +166,10 @@ class ExperienceApi:
     ``authenticator`` is the value of the ``auth`` cookie (or None); it is sent as
     ``Authorization: Bearer``. ``forwarded_for`` is the X-Forwarded-For chain to pass on.
     ``on_rejected_authenticator`` is called when the API says the authenticator is no
-    longer valid, so the caller can delete the cookie.
+    longer valid, so the caller can delete the cookie. ``member_shell``: the calls render
+    a page's member shell (docs/edge-assembly.md), and say so with ``X-Edge-Shell: 1``
+    (a listing's answer then records no page view: the assembled page's viewer fragment
+    does).
     """
 
     def __init__(
@@ -175,10 +178,12 @@ class ExperienceApi:
         authenticator: str | None = None,
         forwarded_for: str | None = None,
         on_rejected_authenticator: Callable[[], None] | None = None,
+        member_shell: bool = False,
     ):
         self.authenticator = authenticator
         self.forwarded_for = forwarded_for
         self._on_rejected = on_rejected_authenticator
+        self.member_shell = member_shell
         # The viewer a page answer carried (``_take_viewer``): NO_VIEWER_YET until one did.
         self.page_viewer: dict | None | object = NO_VIEWER_YET
 
@@ -187,6 +192,8 @@ class ExperienceApi:
         headers = dict(outgoing_headers())
         if self.forwarded_for:
             headers["X-Forwarded-For"] = self.forwarded_for
+        if self.member_shell:
+            headers["X-Edge-Shell"] = "1"
         if with_auth and self.authenticator:
             headers["Authorization"] = f"Bearer {self.authenticator}"
         return headers
