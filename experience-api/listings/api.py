@@ -77,14 +77,34 @@ class ListingCreateView(APIView):
         return Response(listing, status=201)
 
 
+# Sent by the web tier when it renders a page's member shell; HAProxy deletes it from
+# every outside request, so only a call from inside carries it (whatever its value).
+EDGE_SHELL_HEADER = "X-Edge-Shell"
+
+
+def is_member_shell(request) -> bool:
+    return EDGE_SHELL_HEADER in request.headers
+
+
 class ListingDetailView(ViewerPartMixin, APIView):
     parser_classes = PHOTO_PARSERS
 
     @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                EDGE_SHELL_HEADER,
+                str,
+                location=OpenApiParameter.HEADER,
+                description="Internal (the web tier rendering a member shell): present, "
+                "no page view is recorded.",
+            )
+        ],
         responses={200: ListingDetailOutput, 404: ErrorOutput, 503: ErrorOutput},
         description="Optional Bearer: a page view is recorded for the user, or "
         "anonymously; the answer then also has viewer, favourited (and viewer_error when "
-        "the authenticator is refused or unverifiable), never cached.",
+        "the authenticator is refused or unverifiable), never cached. With X-Edge-Shell "
+        "(the web tier rendering a member shell; HAProxy deletes it from outside "
+        "requests) no page view is recorded: GET /viewer?viewed= records it.",
     )
     def get(self, request, listing_id: str):
         listing_id = int(listing_id)
@@ -92,8 +112,12 @@ class ListingDetailView(ViewerPartMixin, APIView):
         # First: it authenticates the viewer (lazily, with their keys; ViewerPartMixin).
         part = self.viewer_part(request, ([detail], detail["recommendations"]))
         user_id = request.user.id if request.user is not None else None
-        # The seller looking at (or editing) their own listing is not a view of it.
-        if user_id is None or user_id != (detail.get("seller") or {}).get("id"):
+        # The seller looking at (or editing) their own listing is not a view of it; nor
+        # is a member shell (docs/edge-assembly.md): the page assembled from it records
+        # its view through GET /viewer?viewed=.
+        if not is_member_shell(request) and (
+            user_id is None or user_id != (detail.get("seller") or {}).get("id")
+        ):
             publish_page_view(listing_id, user_id)
         return never_cache_if_personal(Response({**detail, **part}), part)
 

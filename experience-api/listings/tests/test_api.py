@@ -179,6 +179,22 @@ class ListingDetailTest:
         assert signed_in.get("/api/v1/listings/5").status_code == 200
         assert page_views == []
 
+    def test_detail_asked_for_a_member_shell_is_the_same_answer_but_not_a_view(
+        self, api, models, page_views
+    ):
+        # The web tier renders a member shell with X-Edge-Shell (HAProxy deletes it from
+        # outside requests); the assembled page's view comes from GET /viewer?viewed=.
+        stub_detail(models, 5)
+        shell = api.get("/api/v1/listings/5", headers={"X-Edge-Shell": "1"})
+        assert page_views == []
+        page = api.get("/api/v1/listings/5")
+        assert page_views == [(5, None)]
+        assert shell.status_code == page.status_code == 200
+        assert shell.content == page.content
+        assert {k: v for k, v in shell.items() if k != "X-Request-ID"} == {
+            k: v for k, v in page.items() if k != "X-Request-ID"
+        }
+
     def test_detail_invalid_bearer_is_served_anonymously(self, api, models, page_views):
         stub_detail(models, 5)
         models.add(responses.POST, MODELS + "/authenticators/resolve", status=401, json={})
