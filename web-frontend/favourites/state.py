@@ -3,7 +3,8 @@
 For a logged-in viewer the page's own answer says it (``favourited``: home and listing
 detail, docs/internal-contracts.md "viewer part"); a page whose answer does not costs
 one ``GET /favourites/ids``. Nothing at all for anyone else (anonymous pages stay the
-same for everybody, so the edge may cache them).
+same for everybody, so the edge may cache them), nor for a member shell (its hearts are
+filled in at the edge).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 from collections.abc import Iterable
 
 from clients.experience_api import ExperienceApiError
+from core import shell
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +38,10 @@ def favourited_among(request, *card_lists, answer: dict | None = None) -> set[in
     the page's ``answer`` says (its ``favourited``), else asked of the API.
 
     None when there is no logged-in viewer, or when the API could not say: the page then
-    shows no heart rather than a wrong one (it is not worth failing the page for).
+    shows no heart rather than a wrong one (it is not worth failing the page for). None
+    for a member shell too (``Hearts`` writes both states of each heart).
     """
-    if not request.viewer.user:
+    if not request.viewer.user or shell.rendering(request):
         return None
     if answer is not None and "favourited" in answer:
         known = answer["favourited"]

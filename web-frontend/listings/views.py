@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from clients.experience_api import Conflict, NotFound, PermissionDenied, ValidationFailed
+from core import shell
 from core import views as error_views
 from core.auth import login_required, safe_next
 from core.forms import apply_api_errors
@@ -30,6 +31,7 @@ RESERVED_MESSAGE = (
 
 
 @require_safe
+@shell.member_shell
 def home(request):
     data = request.api.home()
     newest, popular = data.get("newest", []), data.get("popular", [])
@@ -45,6 +47,7 @@ def home(request):
 
 
 @require_safe
+@shell.member_shell
 def detail(request, listing_id: int):
     listing = request.api.listing(listing_id)
     recommendations = listing.get("recommendations") or []
@@ -56,7 +59,7 @@ def detail(request, listing_id: int):
             "recommendations": recommendations,
             "favourite_ids": favourited_among(request, [listing], recommendations, answer=listing),
             # The message form's double-submit guard (rendered for logged-in buyers only).
-            "message_token": uuid.uuid4().hex,
+            "message_token": shell.MESSAGE_TOKEN if shell.rendering(request) else uuid.uuid4().hex,
         },
     )
 

@@ -9,6 +9,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
 from clients.experience_api import SearchUnavailable, ValidationFailed
+from core import shell
 from core.forms import apply_api_errors
 from favourites.state import favourited_among
 from mpcommon.account_rules import SAVED_SEARCH_FREQUENCIES
@@ -24,6 +25,7 @@ def _save_search_login_url(fields: dict) -> str:
 
 
 @require_safe
+@shell.member_shell
 def search(request):
     form = SearchForm(request.GET)
     form.is_valid()  # invalid filters are shown next to their fields and left out

@@ -6,6 +6,8 @@
 - Logged-in viewer, state unknown (the API could not say) or their own listing: nothing.
 - Anyone else: a plain link to log in and come back, the same for every anonymous
   visitor of the page, so the page stays cacheable: no form, no token, nothing per user.
+- A member shell (core.shell): both forms, in a heart block the edge fills in (nothing
+  on the viewer's own listing, else the saved or the unsaved one).
 
 Built as strings (every value escaped with ``html.escape``) rather than a template: a
 page has up to ~50 of them, and card rendering is the hot path (issue 11). The cards
@@ -21,6 +23,7 @@ from urllib.parse import quote
 from django import template
 from django.utils.safestring import mark_safe
 
+from core import shell
 from core.templatetags.marketplace import listing_card
 
 register = template.Library()
@@ -82,16 +85,28 @@ class Hearts:
                 f'<span class="visually-hidden">: {title}</span></a>'
             )
         seller = listing.get("seller")
+        if self.user is shell.MEMBER:
+            seller_id = seller.get("id") if isinstance(seller, dict) else None
+            return shell.heart_block(
+                listing_id,
+                seller_id if isinstance(seller_id, int) else 0,
+                self._form(listing_id, title, size, label_class, True, shell.CSRF_TOKEN),
+                self._form(listing_id, title, size, label_class, False, shell.CSRF_TOKEN),
+            )
         if isinstance(seller, dict) and seller.get("id") == self.user.get("id"):
             return ""  # one's own listing: its saves show on the dashboard instead
         if self.saved_ids is None:
             return ""
         saved = listing_id in self.saved_ids
+        return self._form(listing_id, title, size, label_class, saved, self.csrf_token)
+
+    def _form(self, listing_id, title, size, label_class, saved, csrf_token) -> str:
+        """The logged-in viewer's heart: a form that saves or removes the listing."""
         label = "Saved" if saved else "Save"
         return (
             f'<form class="favourite-control favourite-{size} favourite-form" method="post" '
             f'action="/listings/{listing_id}/favourite/">'
-            f'<input type="hidden" name="csrfmiddlewaretoken" value="{self.csrf_token}">'
+            f'<input type="hidden" name="csrfmiddlewaretoken" value="{csrf_token}">'
             f'<input type="hidden" name="action" value="{"remove" if saved else "save"}">'
             f'<input type="hidden" name="next" value="{self.here}">'
             f'<button type="submit" class="favourite-button{" is-saved" if saved else ""}" '
