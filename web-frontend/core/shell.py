@@ -4,8 +4,9 @@ HAProxy asks for it with ``GET <page>`` and ``X-Edge-Shell: 1``, without cookies
 page exactly as a logged-in member sees it, with every per-member value left as one of
 the markers below, which HAProxy fills from the viewer fragment. Only the views wrapped
 in :func:`member_shell` (home, listing, search) answer one. A shell is a 200 marked
-``X-Edge-Shell: 1`` that starts with ``<!--mp:shell 1-->``; any page that is not
-complete (an error page, a degraded one) is answered as to an anonymous visitor, unmarked.
+``X-Edge-Shell: 1`` that starts with ``<!--mp:shell 1-->`` and says how this tier writes
+its CSRF cookie (``X-Edge-Csrf-Cookie``); any page that is not complete (an error page, a
+degraded one) is answered as to an anonymous visitor, unmarked.
 
 Where the markers are written: ``MEMBER`` below (the header's user id and username, the
 unread count), ``core.context_processors.site`` (CSRF form tokens), the listing view
@@ -18,12 +19,15 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.conf import settings
+from django.http import HttpResponse
 from django.utils.safestring import mark_safe
 
 from clients.experience_api import ExperienceApi
 from core.auth import Viewer
 
 HEADER = "X-Edge-Shell"
+CSRF_COOKIE_HEADER = "X-Edge-Csrf-Cookie"
 START = b"<!--mp:shell 1-->"
 
 # Values: safe strings, so templates and format_html() write them as they are. Data
@@ -52,6 +56,30 @@ def heart_block(listing_id: int, seller_id: int, saved: str, unsaved: str) -> st
         f"<!--mp:heart {int(listing_id)} {int(seller_id)}-->{saved}"
         f"<!--mp:else-->{unsaved}<!--/mp:heart-->"
     )
+
+
+def csrf_cookie_form() -> str:
+    """The ``Set-Cookie`` value CsrfViewMiddleware sends with a page that carries a CSRF
+    token (the same call, from the same settings), its secret and expiry date as the
+    markers ``<!--mp:csrf-secret-->`` and ``<!--mp:expires-->`` (no expiry date for a
+    session cookie): HAProxy writes the cookie of an assembled page from it."""
+    response = HttpResponse()
+    response.set_cookie(
+        settings.CSRF_COOKIE_NAME,
+        "",
+        max_age=settings.CSRF_COOKIE_AGE,
+        domain=settings.CSRF_COOKIE_DOMAIN,
+        path=settings.CSRF_COOKIE_PATH,
+        secure=settings.CSRF_COOKIE_SECURE,
+        httponly=settings.CSRF_COOKIE_HTTPONLY,
+        samesite=settings.CSRF_COOKIE_SAMESITE,
+    )
+    cookie = response.cookies[settings.CSRF_COOKIE_NAME]
+    # Set as they are: a cookie value with "<" would otherwise be quoted.
+    cookie.set(cookie.key, "<!--mp:csrf-secret-->", "<!--mp:csrf-secret-->")
+    if cookie["expires"]:
+        cookie["expires"] = "<!--mp:expires-->"
+    return cookie.OutputString()
 
 
 def asked_for(request) -> bool:
@@ -120,6 +148,7 @@ def member_shell(view):
             return view(request, *args, **kwargs)
         response.content = START + response.content
         response[HEADER] = "1"
+        response[CSRF_COOKIE_HEADER] = csrf_cookie_form()
         return response
 
     return wrapper

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.conf import settings
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils.html import escape
 
 from conftest import TOKEN, api_url, make_card, make_listing
@@ -249,6 +249,7 @@ class ShellHoldsNoMemberTest:
         assert not response.cookies
         assert response.content.startswith(b"<!--mp:shell 1--><!doctype html>\n")
         assert int(response["Content-Length"]) == len(response.content)
+        assert response["X-Edge-Csrf-Cookie"].startswith("csrftoken=<!--mp:csrf-secret-->; ")
 
     @pytest.mark.parametrize("page", PAGES)
     def test_every_per_member_value_is_a_marker(self, api, page):
@@ -306,6 +307,34 @@ class ShellHoldsNoMemberTest:
         assert "X-Edge-Shell" not in call.request.headers
 
 
+class CsrfCookieFormTest:
+    """X-Edge-Csrf-Cookie, filled with the secret and expiry date, is the Set-Cookie of
+    the member's own page, whatever the CSRF cookie settings."""
+
+    @pytest.mark.parametrize(
+        "csrf_settings",
+        [
+            {},
+            {"CSRF_COOKIE_SECURE": True},
+            {"CSRF_COOKIE_AGE": None},  # a session cookie: no expiry date
+            {"CSRF_COOKIE_NAME": "xsrf", "CSRF_COOKIE_DOMAIN": "shop.example"},
+            {"CSRF_COOKIE_HTTPONLY": True, "CSRF_COOKIE_SAMESITE": "Strict"},
+        ],
+    )
+    def test_filled_form_is_the_cookie_of_the_members_page(self, api, csrf_settings):
+        stub_page(api, "home", HOME, BUYER)
+        with override_settings(**csrf_settings):
+            page = logged_in_client().get("/")
+            shell = shell_of("/")
+
+        cookie = page.cookies[csrf_settings.get("CSRF_COOKIE_NAME", "csrftoken")]
+        form = shell["X-Edge-Csrf-Cookie"]
+        filled = form.replace("<!--mp:csrf-secret-->", cookie.value)
+        filled = filled.replace("<!--mp:expires-->", cookie["expires"])
+        assert filled == cookie.OutputString()
+        assert ("<!--mp:expires-->" in form) == bool(cookie["expires"])
+
+
 def anonymous_page(path: str):
     return Client().get(path)
 
@@ -313,6 +342,7 @@ def anonymous_page(path: str):
 class NoShellOfAnIncompletePageTest:
     def assert_the_anonymous_answer(self, shell_answer, anonymous):
         assert "X-Edge-Shell" not in shell_answer
+        assert "X-Edge-Csrf-Cookie" not in shell_answer
         assert shell_answer.status_code == anonymous.status_code
         assert shell_answer.content == anonymous.content
         assert b"<!--mp:" not in shell_answer.content
