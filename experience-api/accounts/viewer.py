@@ -93,6 +93,11 @@ class ViewerPartMixin:
                 else envelope.NOT_AUTHENTICATED
             )
             return {"viewer": None, "viewer_error": code, "favourited": None}
+        return self.authenticated_viewer_part(request, user)
+
+    def authenticated_viewer_part(self, request, user) -> dict:
+        """``{"viewer", "favourited"}`` of the authenticated ``user`` for the listings of
+        ``viewer_listing_ids``, from the keys read with the authenticator if it was."""
         found = getattr(request, PREFETCHED_ATTR, None)
         if found is None:  # authenticated before (without the keys): read them now
             found = cache.get_many(self.prefetch_user_keys(user.id))
@@ -120,10 +125,14 @@ class ViewerPartMixin:
 NEVER_CACHE = "max-age=0, no-cache, no-store, must-revalidate, private"
 
 
+def mark_never_cached(response):
+    """The never-cache headers of accounts.api.NeverCachedView, on ``response``."""
+    response["Expires"] = http_date()
+    response["Cache-Control"] = NEVER_CACHE
+    response["Pragma"] = "no-cache"  # HTTP/1.0 caches
+    return response
+
+
 def never_cache_if_personal(response, part: dict):
     """Mark ``response`` never-cache (private) when it carries a viewer part."""
-    if part:
-        response["Expires"] = http_date()
-        response["Cache-Control"] = NEVER_CACHE
-        response["Pragma"] = "no-cache"  # HTTP/1.0 caches
-    return response
+    return mark_never_cached(response) if part else response

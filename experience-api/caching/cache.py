@@ -79,6 +79,13 @@ def _entry_key(namespace: str, generation: Any, variant: str | None) -> str:
     return key if variant is None else f"{key}:{variant}"
 
 
+def generation_key(namespace: str) -> str:
+    """Where the namespace's current generation is kept: its value changes (or appears)
+    whenever the namespace is invalidated. For callers keeping something derived from a
+    cached page under the page's generation (read in one round trip with other keys)."""
+    return _generation_key(namespace)
+
+
 def current_key(namespace: str, variant: str | None = None) -> str:
     """The key of the namespace's current generation (of one ``variant`` of it)."""
     return _entry_key(namespace, cache.get(_generation_key(namespace)) or 0, variant)

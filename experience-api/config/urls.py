@@ -16,6 +16,7 @@ from accounts.api import (
     PasswordResetConfirmView,
     PasswordResetView,
     SignupView,
+    ViewerView,
 )
 from favourites.api import FavouriteIdsView, FavouritesView, FavouriteView
 from health.views import readyz
@@ -55,6 +56,8 @@ class SchemaView(SpectacularJSONAPIView):
 
 
 urlpatterns = [
+    # First: HAProxy asks it on every logged-in page view (patterns are tried in order).
+    api("viewer", ViewerView.as_view(), "viewer"),
     re_path(r"^healthz/?$", healthz, name="healthz"),
     re_path(r"^readyz/?$", readyz, name="readyz"),
     # Photos and thumbnails (HAProxy routes GET/HEAD /media/ here; the view checks the key).

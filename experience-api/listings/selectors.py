@@ -6,6 +6,7 @@ import logging
 import math
 
 from django.conf import settings
+from django.core.cache import cache
 
 from caching import cache as page_cache
 from clients import models_api
@@ -72,6 +73,47 @@ def listing_detail(listing_id: int) -> dict:
         lambda: _listing_detail(listing_id),
         fresh_seconds=settings.DETAIL_CACHE_SECONDS,
     )
+
+
+def seller_cache_key(listing_id: int) -> str:
+    return f"listing-seller:{int(listing_id)}"
+
+
+def seller_keys(listing_id: int) -> list[str]:
+    """The cache keys :func:`seller_id` reads (the caller may read them with others)."""
+    return [
+        page_cache.generation_key(page_cache.listing_namespace(listing_id)),
+        seller_cache_key(listing_id),
+    ]
+
+
+# ``seller_id(known=...)`` when the caller did not read the cache itself.
+NOT_READ = object()
+
+
+def seller_id(listing_id: int, *, known=NOT_READ) -> int | None:
+    """The id of the listing's seller (None if it has none), for the page-view rule of
+    a viewer who does not need the whole page (accounts.api.ViewerView).
+
+    Raises ``models_api.NotFound`` for a listing that does not exist (and
+    ``ModelsApiUnavailable``). A seller never changes but a listing can go, so the
+    answer is kept under the detail page's generation, which every change or deletion of
+    the listing replaces, and for at most ``DETAIL_CACHE_SECONDS``: as fresh as the
+    detail page it comes from. ``known``: what the caller already read at
+    ``seller_keys(listing_id)`` (a dict of those keys; absent: nothing there). A hit
+    costs no round trip of its own; a miss reads the cached detail page.
+    """
+    generation_key, key = seller_keys(listing_id)
+    if known is NOT_READ:
+        known = cache.get_many([generation_key, key])
+    generation = known.get(generation_key) or 0
+    entry = known.get(key)
+    if isinstance(entry, dict) and entry.get("generation") == generation:
+        return entry["seller_id"]
+    seller = (listing_detail(listing_id).get("seller") or {}).get("id")
+    # Under the generation read before the page: a change made meanwhile replaced it.
+    cache.set(key, {"generation": generation, "seller_id": seller}, settings.DETAIL_CACHE_SECONDS)
+    return seller
 
 
 def categories() -> list[dict]:
