@@ -129,7 +129,9 @@ local function fill(parts, viewer, out)
     elseif part.slot ~= nil then
       out[#out + 1] = viewer.slots[part.slot]
     elseif part.kind == "heart" then
-      if part.seller ~= viewer.id then
+      -- None on one's own listing, nor when the favourites could not be read (as
+      -- favourites.templatetags.favourites.Hearts).
+      if part.seller ~= viewer.id and viewer.favourited ~= nil then
         fill(viewer.favourited[part.listing] and part.a or part.b, viewer, out)
       end
     elseif part.kind == "seller" then
@@ -338,12 +340,16 @@ local function viewer_for(txn, authenticator, shell)
   if id == nil or type(user.username) ~= "string" then
     return nil, "viewer_malformed"
   end
-  -- Hearts whose state is unknown are not drawn by the web tier: leave it to it.
-  if type(favourites) ~= "table" then return nil, "favourites_unknown" end
-  local favourited = {}
-  for _, listing in ipairs(favourites) do
-    local listing_id = type(listing) == "number" and math.tointeger(listing)
-    if listing_id then favourited[listing_id] = true end
+  -- null: models-api could not say; the page then has no hearts at all. (Passing the
+  -- page on to the web tier instead would count its view twice: this request has
+  -- recorded it already.)
+  local favourited = nil
+  if type(favourites) == "table" then
+    favourited = {}
+    for _, listing in ipairs(favourites) do
+      local listing_id = type(listing) == "number" and math.tointeger(listing)
+      if listing_id then favourited[listing_id] = true end
+    end
   end
   local unread = type(user.unread_messages) == "number" and math.tointeger(user.unread_messages) or 0
   return { id = id, username = user.username, unread = unread, favourited = favourited }
