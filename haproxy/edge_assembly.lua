@@ -249,7 +249,7 @@ local function render_shell(txn, uri)
   return shell
 end
 
--- shells[generation .. " " .. uri] = {shell = ..., at = ms, rendering_since = ms,
+-- shells[generation .. " " .. host .. " " .. uri] = {shell = ..., at = ms, rendering_since = ms,
 -- failed_at = ms}; shell_count entries, shell_bytes the bodies of their shells.
 local shells, shell_count, shell_bytes = {}, 0, 0
 
@@ -261,7 +261,9 @@ end
 
 local function shell_for(txn)
   local uri = txn.sf:path() .. (txn.sf:query() and ("?" .. txn.sf:query()) or "")
-  local key = tostring(txn:get_var("proc.edge_generation") or "0") .. " " .. uri
+  -- Keyed as the pages cache is: Host and URI (and the cache generation).
+  local key = tostring(txn:get_var("proc.edge_generation") or "0") .. " "
+      .. (txn.sf:req_hdr("host") or "") .. " " .. uri
   local now = now_ms()
   local entry = shells[key]
   if entry ~= nil and entry.shell ~= nil and now - entry.at < PERIOD_MS then
