@@ -6,7 +6,8 @@
 - ``edge``: HTTP sessions that talk to HAProxy from a loopback address of their own, so
   the per-address rate limit of the credential endpoints is never shared between
   suites, tests or runs; only the tests about the rate limit spend a bucket.
-- ``accounts``: sign-up and log-in through the public API, bearer headers, CSRF tokens.
+- ``accounts``: sign-up and log-in through the public API (and through the login form:
+  ``browser_login``), bearer headers, CSRF tokens.
 - ``names``: unique search-friendly words for users and listings.
 - ``listings``: a valid listing body for the public API, and creating one.
 - ``waiting``: ``wait_until``, the one polling wait (condition, deadline, interval,
@@ -19,7 +20,15 @@ Only the standard library, ``requests`` and ``pytest``: it also runs in the Sele
 container, which has no Django.
 """
 
-from testsupport.accounts import Account, bearer, change_password, csrf_token, login, signup
+from testsupport.accounts import (
+    Account,
+    bearer,
+    browser_login,
+    change_password,
+    csrf_token,
+    login,
+    signup,
+)
 from testsupport.edge import (
     LoopbackSourceAdapter,
     attempts_until_refused,
@@ -53,6 +62,7 @@ __all__ = [
     "api_url",
     "attempts_until_refused",
     "bearer",
+    "browser_login",
     "change_password",
     "create_listing",
     "csrf_token",

@@ -88,6 +88,27 @@ def login(api: str, username: str, password: str, *, http: requests.Session | No
     return response.json()["authenticator"]
 
 
+def browser_login(public_url: str, account: Account) -> requests.Session:
+    """A browser-like session (a loopback address of its own) logged in through the
+    login form, as a person does: it holds the ``auth`` and ``csrftoken`` cookies."""
+    http = new_session(public_url)
+    form = http.get(f"{public_url}/login/", timeout=TIMEOUT)
+    response = http.post(
+        f"{public_url}/login/",
+        data={
+            "csrfmiddlewaretoken": csrf_token(form.text),
+            "username": account.username,
+            "password": account.password,
+            "next": "/",
+        },
+        timeout=TIMEOUT,
+        allow_redirects=False,
+    )
+    assert response.status_code == 302, f"login form: {response.status_code} {response.text[:300]}"
+    assert http.cookies.get("auth") and http.cookies.get("csrftoken")
+    return http
+
+
 def change_password(api: str, account: Account, new_password: str) -> requests.Response:
     """``POST {api}/auth/password`` as ``account`` (asserting 200), on a session of its
     own; the answer (``{"revoked": n}``: the other sessions logged out)."""

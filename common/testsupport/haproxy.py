@@ -43,10 +43,13 @@ class PrivateHaproxy:
 
 
 @contextlib.contextmanager
-def private_haproxy(folder: Path, **settings: str) -> Iterator[PrivateHaproxy]:
+def private_haproxy(
+    folder: Path, *, ready_paths: tuple[str, ...] = ("/healthz",), **settings: str
+) -> Iterator[PrivateHaproxy]:
     """haproxy.cfg with ``settings`` as its environment (WEB1_ADDR, EXP_ADDR, ...), on
-    free ports; waits until ``/healthz`` answers 200 (so the web backend must answer it).
-    Stopped (terminated, then killed) on the way out."""
+    free ports, its socket and log in ``folder``; yields once every one of
+    ``ready_paths`` answers 200 through it (the backends behind them are up). Stopped
+    (terminated, then killed) on the way out."""
     port, stats_port = free_port(), free_port()
     env = {
         **os.environ,
@@ -66,10 +69,18 @@ def private_haproxy(folder: Path, **settings: str) -> Iterator[PrivateHaproxy]:
             stderr=subprocess.STDOUT,
         )
         url = f"http://127.0.0.1:{port}"
+
+        def ready() -> bool:
+            assert process.poll() is None, f"HAProxy exited: {log_path.read_text()[-2000:]}"
+            return all(
+                requests.get(url + path, timeout=2).status_code == 200 for path in ready_paths
+            )
+
         try:
             wait_until(
-                lambda: requests.get(f"{url}/healthz", timeout=2).status_code == 200,
+                ready,
                 30,
+                interval=0.1,
                 message="the private HAProxy to answer",
                 ignoring=(requests.RequestException,),
             )

@@ -363,30 +363,10 @@ def normalised(text: str) -> str:
     return re.sub(r'(name="client_token" value=")[0-9a-f]{32}"', r'\1M"', text)
 
 
-def logged_in_session(public_url: str, account) -> requests.Session:
-    """A browser-like session logged in through the login form (auth + csrftoken)."""
-    session = testsupport.session(public_url)
-    form = session.get(f"{public_url}/login/", timeout=TIMEOUT)
-    response = session.post(
-        f"{public_url}/login/",
-        data={
-            "csrfmiddlewaretoken": csrf_token(form.text),
-            "username": account.username,
-            "password": account.password,
-            "next": "/",
-        },
-        timeout=TIMEOUT,
-        allow_redirects=False,
-    )
-    assert response.status_code == 302, response.text[:300]
-    assert session.cookies.get("auth") and session.cookies.get("csrftoken")
-    return session
-
-
 @pytest.fixture
 def member(public_url, api):
     account = testsupport.signup(api)
-    session = logged_in_session(public_url, account)
+    session = testsupport.browser_login(public_url, account)
     yield type("Member", (), {"account": account, "http": session})
     session.close()
 
@@ -493,7 +473,7 @@ class LiveEdgeAssemblyTest:
     def test_the_seller_gets_the_seller_tools_and_no_heart_on_their_listing(
         self, public_url, seller, listing
     ):
-        session = logged_in_session(public_url, seller)
+        session = testsupport.browser_login(public_url, seller)
         try:
             text = assembled_get(session, f"{public_url}/listings/{listing['id']}/").text
         finally:

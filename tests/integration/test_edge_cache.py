@@ -276,23 +276,7 @@ def visitor(public_url):
 def member(public_url, api):
     """A fresh account and a browser-like session logged in through the login form."""
     account = testsupport.signup(api)
-    session = testsupport.session(public_url)
-    form = session.get(f"{public_url}/login/", timeout=TIMEOUT)
-    assert form.headers["X-Cache-Status"] == "BYPASS"
-    assert "csrftoken" in form.headers.get("Set-Cookie", "")
-    response = session.post(
-        f"{public_url}/login/",
-        data={
-            "csrfmiddlewaretoken": csrf_token(form.text),
-            "username": account.username,
-            "password": account.password,
-            "next": "/",
-        },
-        timeout=TIMEOUT,
-        allow_redirects=False,
-    )
-    assert response.status_code == 302, response.text[:300]
-    assert session.cookies.get("auth")
+    session = testsupport.browser_login(public_url, account)
     yield type("Member", (), {"account": account, "http": session})
     session.close()
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import socket
-import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,21 +21,13 @@ import pytest
 import requests
 
 from mpcommon import photo_rules
-from testsupport import wait_until
+from testsupport.haproxy import private_haproxy
 
-ROOT = Path(__file__).resolve().parents[2]
-CONFIG = ROOT / "haproxy" / "haproxy.cfg"
 PHOTO = b"\x89PNG fake photo bytes " * 1000
 PHOTO_KEY = hashlib.sha256(PHOTO).hexdigest() + ".png"
 LARGE = os.urandom(3 * 1024 * 1024)  # over the cache's 2 MB object limit
 LARGE_KEY = hashlib.sha256(LARGE).hexdigest() + ".jpg"
 MISSING_KEY = "0" * 64 + ".jpg"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Stub(ThreadingHTTPServer):
@@ -119,56 +109,27 @@ class StubHandler(BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def private_haproxy(sock_path, **settings: str):
-    """The repository's haproxy.cfg in a private HAProxy on free loopback ports, in front
-    of a stub web tier and a stub experience API; ``settings`` are more of its
+def haproxy_before_stubs(folder: Path, **settings: str):
+    """The repository's haproxy.cfg in a private HAProxy (testsupport.private_haproxy) in
+    front of a stub web tier and a stub experience API; ``settings`` are more of its
     environment. Yields ``(base URL, web stub, exp stub)`` once both stubs answer
     through it; stops everything afterwards."""
     web, exp = Stub("web"), Stub("exp")
     threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in (web, exp)]
     for thread in threads:
         thread.start()
-    port = free_port()
-    env = {
-        **os.environ,
-        "BIND_ADDRESS": "127.0.0.1",
-        "HAPROXY_PORT": str(port),
-        "HAPROXY_STATS_PORT": str(free_port()),
-        "HAPROXY_SOCKET": str(sock_path),
-        "HAPROXY_ERRORS_DIR": str(ROOT / "haproxy" / "errors"),
-        "WEB1_ADDR": web.address,
-        "WEB2_ADDR": web.address,
-        "EXP_ADDR": exp.address,
-        **settings,
-    }
-    process = subprocess.Popen(
-        ["haproxy", "-db", "-f", str(CONFIG)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def ready() -> bool:
-        # Both backends answering through it (a stub's own 200, not HAProxy's 503).
-        assert process.poll() is None, process.stdout.read().decode()
-        with contextlib.suppress(requests.RequestException):
-            return all(
-                requests.get(base + path, timeout=2).status_code == 200
-                for path in ("/", "/api/v1/ready")
-            )
-        return False
-
     try:
-        wait_until(ready, 30, interval=0.1, message="the private HAProxy answering")
-        yield base, web, exp
+        with private_haproxy(
+            folder,
+            # Both backends answering through it (a stub's own 200, not HAProxy's 503).
+            ready_paths=("/", "/api/v1/ready"),
+            WEB1_ADDR=web.address,
+            WEB2_ADDR=web.address,
+            EXP_ADDR=exp.address,
+            **settings,
+        ) as haproxy:
+            yield haproxy.url, web, exp
     finally:
-        process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=10)
-        if process.poll() is None:
-            process.kill()
         for server in (web, exp):
             server.shutdown()
             server.server_close()
@@ -177,8 +138,10 @@ def private_haproxy(sock_path, **settings: str):
 @pytest.fixture(scope="module")
 def edge(tmp_path_factory):
     """A private HAProxy in front of stub backends (``private_haproxy``)."""
-    sock_path = tmp_path_factory.mktemp("haproxy") / "haproxy.sock"
-    with private_haproxy(sock_path, SERVICE_TOKEN="static-test-token", RATE_LIMIT_AUTH="5") as edge:
+    folder = tmp_path_factory.mktemp("haproxy")
+    with haproxy_before_stubs(
+        folder, SERVICE_TOKEN="static-test-token", RATE_LIMIT_AUTH="5"
+    ) as edge:
         yield edge
 
 
