@@ -1,7 +1,9 @@
 """Kafka client settings shared by every producer and consumer.
 
-The broker is Apache Kafka 4 (natively and in docker-compose); kafka-python negotiates
-the protocol with it (ApiVersions), so no ``api_version`` is pinned.
+The broker is Apache Kafka 4 (natively and in docker-compose); the clients negotiate the
+protocol with it (ApiVersions), so no ``api_version`` is pinned. kafka-python for the
+consumers, models-api's outbox relay and the admin client; the experience API's
+page-view producer is confluent-kafka (librdkafka), given ``bootstrap_servers()`` joined.
 """
 
 from __future__ import annotations

@@ -138,7 +138,6 @@ SEARCH_CACHE_INVALIDATION_DELAYS = env.list(
 # are the contract's (mpcommon.events); tests publish and consume on their own.
 KAFKA_PAGE_VIEWS_TOPIC = env("KAFKA_PAGE_VIEWS_TOPIC", default=TOPIC_PAGE_VIEWS)
 KAFKA_LISTINGS_TOPIC = env("KAFKA_LISTINGS_TOPIC", default=TOPIC_LISTINGS)
-KAFKA_MAX_BLOCK_MS = env.int("KAFKA_MAX_BLOCK_MS", default=200)
 PAGE_VIEW_QUEUE_SIZE = env.int("PAGE_VIEW_QUEUE_SIZE", default=10000)
 CACHE_INVALIDATOR_GROUP = env("CACHE_INVALIDATOR_GROUP", default="experience-api-cache")
 
