@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 import pytest
 import requests
-from test_haproxy_media import private_haproxy
+from test_haproxy_media import haproxy_before_stubs
 
 from testsupport import wait_until
 
@@ -27,13 +27,14 @@ RATE_LIMIT = 5
 def private_edge(tmp_path_factory):
     """A private HAProxy for this module. Edge-cache periods are long here (30 s), so a
     stored copy stays current for the whole of a test."""
-    sock_path = tmp_path_factory.mktemp("haproxy") / "haproxy.sock"
+    folder = tmp_path_factory.mktemp("haproxy")
+    sock_path = folder / "haproxy.sock"  # where private_haproxy puts the admin socket
     settings = {
         "RATE_LIMIT_AUTH": str(RATE_LIMIT),
         "EDGE_CACHE_SECONDS": "30",
         "EDGE_CACHE_MAX_AGE": "120",
     }
-    with private_haproxy(sock_path, **settings) as (base, web, exp):
+    with haproxy_before_stubs(folder, **settings) as (base, web, exp):
         yield base, web, exp, sock_path
 
 
