@@ -88,9 +88,12 @@ def login(api: str, username: str, password: str, *, http: requests.Session | No
     return response.json()["authenticator"]
 
 
-def browser_login(public_url: str, account: Account) -> requests.Session:
+def browser_login(
+    public_url: str, account: Account, password: str | None = None
+) -> requests.Session:
     """A browser-like session (a loopback address of its own) logged in through the
-    login form, as a person does: it holds the ``auth`` and ``csrftoken`` cookies."""
+    login form, as a person does: it holds the ``auth`` and ``csrftoken`` cookies.
+    ``password`` when it is no longer the account's (changed or reset since)."""
     http = new_session(public_url)
     form = http.get(f"{public_url}/login/", timeout=TIMEOUT)
     response = http.post(
@@ -98,7 +101,7 @@ def browser_login(public_url: str, account: Account) -> requests.Session:
         data={
             "csrfmiddlewaretoken": csrf_token(form.text),
             "username": account.username,
-            "password": account.password,
+            "password": password or account.password,
             "next": "/",
         },
         timeout=TIMEOUT,

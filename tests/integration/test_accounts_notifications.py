@@ -21,6 +21,7 @@ import pytest
 import requests
 
 from testsupport import (
+    browser_login,
     create_listing,
     csrf_token,
     link_in,
@@ -37,27 +38,6 @@ TIMEOUT = 30
 # mailer); the deadline only absorbs a loaded machine.
 MAIL_DEADLINE = 120
 NEW_PASSWORD = "Brand-new-passphrase-42"
-
-
-def _web_login(public_url: str, username: str, password: str) -> requests.Session:
-    """A browser-like session logged in through the /login/ form (its own address)."""
-    browser = session(public_url)
-    page = browser.get(f"{public_url}/login/", timeout=TIMEOUT)
-    response = browser.post(
-        f"{public_url}/login/",
-        data={
-            "csrfmiddlewaretoken": csrf_token(page.text),
-            "username": username,
-            "password": password,
-            "next": "/",
-        },
-        headers={"Referer": f"{public_url}/login/"},
-        allow_redirects=False,
-        timeout=TIMEOUT,
-    )
-    assert response.status_code == 302, response.text[:500]
-    assert browser.cookies.get("auth")
-    return browser
 
 
 def _post_form(browser: requests.Session, url: str, fields: dict) -> requests.Response:
@@ -96,7 +76,7 @@ class PasswordResetPagesTest:
         assert done.status_code in (200, 302), done.text[:500]
 
         # The new password works, the old session is gone, the link is dead.
-        _web_login(public_url, account.username, NEW_PASSWORD)
+        browser_login(public_url, account, NEW_PASSWORD)
         me = requests.get(f"{api}/me", headers=account.headers, timeout=TIMEOUT)
         assert me.status_code == 401
         again = anonymous.get(link, timeout=TIMEOUT)
@@ -108,7 +88,7 @@ class PasswordResetPagesTest:
 class PasswordChangePageTest:
     def test_change_logs_out_the_other_sessions_and_is_emailed(self, api, public_url):
         account = signup(api, prefix="chg")
-        browser = _web_login(public_url, account.username, account.password)
+        browser = browser_login(public_url, account)
 
         changed = _post_form(
             browser,

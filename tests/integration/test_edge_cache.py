@@ -23,7 +23,7 @@ import json
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -33,6 +33,7 @@ import requests
 import testsupport
 from testsupport import csrf_token, unique_word, wait_until
 from testsupport.haproxy import private_haproxy
+from testsupport.stubs import serving
 
 pytestmark = pytest.mark.integration
 
@@ -95,10 +96,8 @@ class StubWebTier(BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def edge(tmp_path_factory):
     """The repository's haproxy.cfg in a private HAProxy in front of the stub."""
-    stub = ThreadingHTTPServer(("127.0.0.1", 0), StubWebTier)
-    threading.Thread(target=stub.serve_forever, daemon=True).start()
-    stub_addr = f"127.0.0.1:{stub.server_address[1]}"
-    try:
+    with serving(StubWebTier) as stub:
+        stub_addr = stub.removeprefix("http://")
         with private_haproxy(
             tmp_path_factory.mktemp("edge"),
             WEB1_ADDR=stub_addr,
@@ -111,8 +110,6 @@ def edge(tmp_path_factory):
             SERVICE_TOKEN=EDGE_SERVICE_TOKEN,
         ) as haproxy:
             yield haproxy
-    finally:
-        stub.shutdown()
 
 
 def fresh_path(edge_path: str = "/search/") -> str:
