@@ -56,8 +56,8 @@ local function compile(body)
   if body:sub(1, #SHELL_START) ~= SHELL_START then
     return nil
   end
-  local root, stack, cur = {}, {}, nil
-  cur = root
+  local root, stack = {}, {}
+  local cur = root
   local hearts, seen = {}, {}
   local pos = #SHELL_START + 1
   while true do
