@@ -364,6 +364,7 @@ def preflight(env: dict[str, str]) -> None:
         "Node.js 20+ (apt: nodejs)": Path(env["NODE_BIN"]),
         "MailDev (npm: ops/mailcatcher)": MAILDEV / "dist" / "bin" / "maildev.js",
         "gunicorn (.venv)": VENV / "bin" / "gunicorn",
+        "granian (.venv)": VENV / "bin" / "granian",
         "supervisord (.venv)": VENV / "bin" / "supervisord",
     }
     for name, path in engines.items():

@@ -23,6 +23,15 @@ def stats_url(stack_env):
     return f"http://{stack_env['BIND_ADDRESS']}:{stack_env['HAPROXY_STATS_PORT']}/stats;csv"
 
 
+def _alive(pid: int) -> bool:
+    """A process that exists and is not a zombie (exited, waiting to be reaped)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
 class EdgeTest:
     def test_healthz_through_haproxy(self, public_url):
         response = requests.get(f"{public_url}/healthz", timeout=5)
@@ -215,3 +224,38 @@ class FailoverTest:
         assert count > 50
         assert failures == []
         assert len(cut_in_flight) <= len(threads), cut_in_flight
+
+    def test_experience_api_workers_exit_with_their_killed_master_and_it_comes_back(
+        self, public_url, stack_env
+    ):
+        # granian's main process alone, SIGKILLed (an OOM kill, a crash): its workers hold
+        # the listening socket, and orphaned they would serve on beside the instance
+        # supervisord starts next (config/wsgi.py has the kernel signal them instead).
+        old_pid = program_pid("apps:exp")
+        workers = [
+            int(p) for p in Path(f"/proc/{old_pid}/task/{old_pid}/children").read_text().split()
+        ]
+        assert workers, "granian's main process has no workers"
+        os.kill(old_pid, signal.SIGKILL)
+        wait_until(
+            lambda: not any(_alive(pid) for pid in workers),
+            30,
+            message="the killed master's workers to exit",
+        )
+        wait_until(
+            lambda: program_state("apps:exp") == "RUNNING" and program_pid("apps:exp") != old_pid,
+            30,
+            message="supervisor to restart the experience API",
+        )
+        exp_url = f"http://{stack_env['BIND_ADDRESS']}:{stack_env['EXP_PORT']}"
+        wait_until(
+            lambda: requests.get(f"{exp_url}/healthz", timeout=5).status_code == 200,
+            60,
+            message="the experience API to serve again",
+            ignoring=(requests.ConnectionError,),
+        )
+        wait_until(
+            lambda: requests.get(f"{public_url}/api/v1/home", timeout=10).status_code == 200,
+            60,
+            message="the public API to answer through HAProxy again",
+        )
