@@ -1,0 +1,87 @@
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+from config.serving import without_process_environment
+
+
+def _served_environ(process_environment, request_environ):
+    seen = {}
+
+    def app(environ, start_response):
+        seen.update(environ)
+        return [b""]
+
+    without_process_environment(app, process_environment)(dict(request_environ), None)
+    return seen
+
+
+def test_the_process_environment_is_taken_out_of_each_request():
+    process = {"DJANGO_SECRET_KEY": "s3cret", "SERVICE_TOKEN": "t0ken", "PATH": "/usr/bin"}
+    request = {
+        **process,  # granian's environ starts from os.environ
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/api/v1/viewer",
+        "QUERY_STRING": "listings=1",
+        "HTTP_HOST": "edge",
+        "wsgi.url_scheme": "http",
+    }
+    assert _served_environ(process, request) == {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/api/v1/viewer",
+        "QUERY_STRING": "listings=1",
+        "HTTP_HOST": "edge",
+        "wsgi.url_scheme": "http",
+    }
+
+
+def test_a_request_key_named_like_an_environment_variable_is_kept():
+    # The request's own keys win in granian's environ: never take those out.
+    process = {"SERVER_NAME": "from-env", "HTTP_PROXY": "http://proxy", "CONTENT_TYPE": "x"}
+    request = {"SERVER_NAME": "edge", "HTTP_PROXY": "sent", "CONTENT_TYPE": "text/plain"}
+    assert _served_environ(process, request) == request
+
+
+def test_a_worker_exits_when_its_parent_is_killed(tmp_path):
+    # parent -> child; the child calls exit_with_parent(), the parent is SIGKILLed.
+    child_pid_file = tmp_path / "child.pid"
+    parent_code = textwrap.dedent(
+        f"""
+        import subprocess, sys, time
+        child = subprocess.Popen([sys.executable, "-c", '''
+        import time
+        from config.serving import exit_with_parent
+        exit_with_parent()
+        open({str(child_pid_file)!r}, "w").write(str(__import__("os").getpid()))
+        time.sleep(120)
+        '''])
+        time.sleep(120)
+        """
+    )
+    parent = subprocess.Popen([sys.executable, "-c", parent_code], cwd=os.getcwd())
+    try:
+        deadline = time.monotonic() + 60
+        while not child_pid_file.exists() or not child_pid_file.read_text():
+            assert time.monotonic() < deadline, "the child never started"
+            time.sleep(0.1)
+        child_pid = int(child_pid_file.read_text())
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(30)
+        deadline = time.monotonic() + 30
+        while _running(child_pid):
+            assert time.monotonic() < deadline, "the orphaned child is still running"
+            time.sleep(0.1)
+    finally:
+        parent.kill()
+        parent.wait(30)
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
