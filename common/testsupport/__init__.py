@@ -45,7 +45,7 @@ from testsupport.mail import (
     unique_address,
     wait_for_email,
 )
-from testsupport.names import unique_word
+from testsupport.names import unique_password, unique_word
 from testsupport.settings import (
     api_url,
     mail_web_url,
@@ -82,6 +82,7 @@ __all__ = [
     "signup",
     "stack_settings",
     "unique_address",
+    "unique_password",
     "unique_word",
     "wait_for_email",
     "wait_until",

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import testsupport
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
-from testsupport import unique_word
+from testsupport import unique_password, unique_word
 from testsupport.images import png
 from testsupport.mail import link_in, wait_for_email
 
@@ -31,7 +31,7 @@ from pages import (
 class SellerJourneyTest:
     def test_signup_logout_login_create_search_open_logout_succeeds(self, driver, base_url):
         username = unique_word("sel")
-        password = "Journey-" + unique_word("pw")
+        password = unique_password()
         word = unique_word("zq")
         title = f"Vintage {word} desk lamp"
 
@@ -168,7 +168,7 @@ class BuyingJourneyTest:
 
         # A buyer signs up, finds it with the search box, writes to the seller, orders it.
         buyer_name = unique_word("buyer")
-        buyer_password = "Journey-" + unique_word("pw")
+        buyer_password = unique_password()
         home = HomePage(driver, base_url).open()
         home = home.header.go_to_signup().sign_up(
             buyer_name, f"{buyer_name}@example.com", buyer_password
@@ -223,10 +223,10 @@ class BuyingJourneyTest:
 class PasswordResetJourneyTest:
     def test_forgotten_password_reset_by_the_emailed_link_then_log_in(self, driver, base_url):
         # A user of their own: resetting the shared journey account would log it out.
-        old_password = "Sel-" + unique_word("old")
+        old_password = unique_password()
         user = testsupport.signup(f"{base_url}/api/v1", prefix="selreset", password=old_password)
         address = f"{user.username}@example.com"  # testsupport.signup's address
-        new_password = "Sel-" + unique_word("new") + "-Reset"
+        new_password = unique_password()
 
         # Forgot it: the login page links to the reset page, which asks for the address.
         login = LoginPage(driver, base_url).open()
