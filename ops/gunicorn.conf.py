@@ -1,4 +1,7 @@
-"""gunicorn settings shared by every Django service (overridable by environment)."""
+"""gunicorn settings of models-api and web-frontend (overridable by environment).
+
+experience-api runs on granian instead (ops/supervisord.conf, program exp).
+"""
 
 import gc
 import multiprocessing
