@@ -46,6 +46,7 @@ from testsupport.mail import (
     wait_for_email,
 )
 from testsupport.names import unique_password, unique_word
+from testsupport.processes import process_running
 from testsupport.settings import (
     api_url,
     mail_web_url,
@@ -74,6 +75,7 @@ __all__ = [
     "mail_web_url",
     "messages_to",
     "new_source_address",
+    "process_running",
     "public_url",
     "recipients",
     "require_site",

@@ -44,7 +44,7 @@ def exit_with_parent() -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
-    # The parent may have died before the request was made: then nobody signals us.
+    # The parent may have died before prctl was called: then nobody will signal us.
     if os.getppid() != parent:
         os.kill(os.getpid(), signal.SIGTERM)
 

@@ -23,15 +23,6 @@ def stats_url(stack_env):
     return f"http://{stack_env['BIND_ADDRESS']}:{stack_env['HAPROXY_STATS_PORT']}/stats;csv"
 
 
-def _alive(pid: int) -> bool:
-    """A process that exists and is not a zombie (exited, waiting to be reaped)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rpartition(")")[2].split()[0] != "Z"
-
-
 class EdgeTest:
     def test_healthz_through_haproxy(self, public_url):
         response = requests.get(f"{public_url}/healthz", timeout=5)
@@ -238,7 +229,7 @@ class FailoverTest:
         assert workers, "granian's main process has no workers"
         os.kill(old_pid, signal.SIGKILL)
         wait_until(
-            lambda: not any(_alive(pid) for pid in workers),
+            lambda: not any(testsupport.process_running(pid) for pid in workers),
             30,
             message="the killed master's workers to exit",
         )

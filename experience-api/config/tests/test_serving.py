@@ -3,9 +3,9 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 from config.serving import without_process_environment
+from testsupport import process_running, wait_until
 
 
 def _served_environ(process_environment, request_environ):
@@ -63,25 +63,16 @@ def test_a_worker_exits_when_its_parent_is_killed(tmp_path):
     )
     parent = subprocess.Popen([sys.executable, "-c", parent_code], cwd=os.getcwd())
     try:
-        deadline = time.monotonic() + 60
-        while not child_pid_file.exists() or not child_pid_file.read_text():
-            assert time.monotonic() < deadline, "the child never started"
-            time.sleep(0.1)
-        child_pid = int(child_pid_file.read_text())
+        child_pid = int(
+            wait_until(
+                lambda: child_pid_file.exists() and child_pid_file.read_text(),
+                60,
+                message="the child to start",
+            )
+        )
         parent.send_signal(signal.SIGKILL)
         parent.wait(30)
-        deadline = time.monotonic() + 30
-        while _running(child_pid):
-            assert time.monotonic() < deadline, "the orphaned child is still running"
-            time.sleep(0.1)
+        wait_until(lambda: not process_running(child_pid), 30, message="the orphaned child to exit")
     finally:
         parent.kill()
         parent.wait(30)
-
-
-def _running(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rpartition(")")[2].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
